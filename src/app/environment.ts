@@ -1,0 +1,29 @@
+import type { LoadedConfig } from '../domain/config.js';
+import { loadConfig } from '../infra/config-file.js';
+import { resolveBinary, type ResolveOptions } from './resolve-binary.js';
+import type { BinaryResolution } from '../domain/binary-resolution.js';
+
+/** What most use cases need first: the config file in use and how to resolve nats-server. */
+export interface Environment {
+  config: LoadedConfig;
+  resolveOptions: ResolveOptions;
+  resolve(): Promise<BinaryResolution>;
+}
+
+/** The process edges a use case reads: global flags, environment variables, working folder. */
+export interface EnvironmentInput {
+  global: { config?: string | undefined; natsServerPath?: string | undefined };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export async function loadEnvironment(ctx: EnvironmentInput): Promise<Environment> {
+  const config = await loadConfig({ explicit: ctx.global.config, cwd: ctx.cwd });
+  const resolveOptions: ResolveOptions = { cliPath: ctx.global.natsServerPath, config, env: ctx.env, cwd: ctx.cwd };
+  let cached: Promise<BinaryResolution> | undefined;
+  return {
+    config,
+    resolveOptions,
+    resolve: () => (cached ??= resolveBinary(resolveOptions)),
+  };
+}
