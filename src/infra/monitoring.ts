@@ -1,0 +1,85 @@
+/** nats-server monitoring endpoint client (`/varz`, `/jsz`, `/healthz`, `/routez`). */
+
+export interface Varz {
+  server_id: string;
+  server_name: string;
+  version: string;
+  host: string;
+  port: number;
+  http_port?: number;
+  cluster?: { name?: string; addr?: string; cluster_port?: number; urls?: string[] };
+  jetstream?: { config?: { store_dir?: string }; meta?: { leader?: string; cluster_size?: number } };
+  connections?: number;
+  routes?: number;
+  start?: string;
+  now?: string;
+}
+
+export interface MetaReplica {
+  name: string;
+  current: boolean;
+  offline?: boolean;
+  active?: number;
+  lag?: number;
+  peer?: string;
+}
+
+export interface Jsz {
+  server_id: string;
+  now?: string;
+  disabled?: boolean;
+  config?: { store_dir?: string };
+  streams?: number;
+  consumers?: number;
+  messages?: number;
+  bytes?: number;
+  meta_cluster?: { name?: string; leader?: string; peer?: string; cluster_size?: number; replicas?: MetaReplica[] };
+}
+
+export interface Healthz {
+  status: string;
+  error?: string;
+  status_code?: number;
+}
+
+export interface Routez {
+  num_routes: number;
+  routes?: Array<{ rid: number; remote_id: string; remote_name?: string; ip: string; port: number; did_solicit?: boolean }>;
+}
+
+export class MonitoringClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 2000,
+  ) {}
+
+  static forPort(port: number, host = '127.0.0.1', timeoutMs?: number): MonitoringClient {
+    const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+    return new MonitoringClient(`http://${h.includes(':') ? `[${h}]` : h}:${port}`, timeoutMs);
+  }
+
+  /** GET a monitoring path; /healthz answers 503 with a JSON body when unhealthy. */
+  async get<T>(path: string): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    if (!res.ok && res.status !== 503) throw new Error(`GET ${this.baseUrl}${path} → HTTP ${res.status}`);
+    return (await res.json()) as T;
+  }
+
+  varz(): Promise<Varz> {
+    return this.get<Varz>('/varz');
+  }
+  jsz(): Promise<Jsz> {
+    return this.get<Jsz>('/jsz');
+  }
+  healthz(query = ''): Promise<Healthz> {
+    return this.get<Healthz>(`/healthz${query}`);
+  }
+  routez(): Promise<Routez> {
+    return this.get<Routez>('/routez');
+  }
+}
+
+/** Distinct peers in /routez (newer servers open a pool of routes per peer: DESIGN §9). */
+export function distinctRoutes(r: Routez): string[] {
+  return [...new Set((r.routes ?? []).map((x) => x.remote_name ?? x.remote_id))].sort();
+}
