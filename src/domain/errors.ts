@@ -24,6 +24,7 @@ export const ERROR_CATALOG = {
   'ERR-CORE-0006': { exit: 2, title: 'configuration file not found or unreadable', hint: 'check the path given to --config' },
   'ERR-CORE-0007': { exit: 1, title: 'unexpected internal error', hint: 'run again with --debug and report the stack trace' },
   'ERR-CORE-0008': { exit: 3, title: 'refused for safety', hint: 'read the numbers above; --force overrides when you accept the risk' },
+  'ERR-CORE-0009': { exit: 1, title: 'cannot connect to NATS', hint: 'check the server URL, that the server runs, and the credentials' },
   // bootstrap (up/join/down)
   'ERR-BOOT-0001': { exit: 2, title: 'invalid bootstrap option', hint: 'check the flag named in the message' },
   'ERR-BOOT-0002': { exit: 2, title: 'join with --cluster needs --seed', hint: 'pass at least one --seed HOST[:PORT]' },
@@ -47,7 +48,6 @@ export const ERROR_CATALOG = {
   'ERR-BKP-0003': { exit: 3, title: 'restore target exists', hint: 'pass --replace to overwrite it (its current data is lost)' },
   'ERR-BKP-0004': { exit: 2, title: 'backup integrity check failed', hint: 'the backup was changed or is incomplete; use another copy' },
   'ERR-BKP-0005': { exit: 1, title: 'restore failed', hint: 'read the server response above' },
-  'ERR-BKP-0006': { exit: 1, title: 'cannot connect to NATS', hint: 'check --server and the credentials options' },
   // services
   'ERR-SVC-0001': { exit: 1, title: 'service operation failed', hint: 'read the message; services need administrator/root rights' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -26,7 +26,7 @@ export async function openConnection(spec: ConnectionSpec) {
   let authenticator;
   if (spec.credsFile) {
     const creds = await readFile(spec.credsFile).catch((e: unknown) => {
-      throw new NbsError('ERR-BKP-0006', `cannot read credentials ${spec.credsFile}: ${(e as Error).message}`);
+      throw new NbsError('ERR-CORE-0009', `cannot read credentials ${spec.credsFile}: ${(e as Error).message}`);
     });
     authenticator = nats.credsAuthenticator(new Uint8Array(creds));
   } else if (spec.nkeySeed || spec.nkeyFile) {
@@ -43,7 +43,7 @@ export async function openConnection(spec: ConnectionSpec) {
       ...(spec.reconnect === false ? { reconnect: false } : { maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
     });
   } catch (e) {
-    throw new NbsError('ERR-BKP-0006', `cannot connect to ${spec.servers.join(', ')}: ${(e as Error).message}`, { cause: e });
+    throw new NbsError('ERR-CORE-0009', `cannot connect to ${spec.servers.join(', ')}: ${(e as Error).message}`, { cause: e });
   }
 }
 
