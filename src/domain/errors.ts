@@ -48,6 +48,7 @@ export const ERROR_CATALOG = {
   'ERR-BKP-0003': { exit: 3, title: 'restore target exists', hint: 'pass --replace to overwrite it (its current data is lost)' },
   'ERR-BKP-0004': { exit: 2, title: 'backup integrity check failed', hint: 'the backup was changed or is incomplete; use another copy' },
   'ERR-BKP-0005': { exit: 1, title: 'restore failed', hint: 'read the server response above' },
+  'ERR-BKP-0006': { exit: 2, title: 'backup output folder not empty', hint: 'name a new or empty --output folder; a backup is never written over another' },
   // services
   'ERR-SVC-0001': { exit: 1, title: 'service operation failed', hint: 'read the message; services need administrator/root rights' },
 } as const satisfies Record<string, ErrorSpec>;
