@@ -85,7 +85,7 @@ export function resolutionCandidates(inp: ResolutionInputs): Candidate[] {
     },
     {
       source: 'env',
-      origin: envPath ? 'NATS_SERVER_PATH' : 'NATS_SERVER_BIN',
+      origin: envPath ? 'NATS_SERVER_PATH' : envCompat ? 'NATS_SERVER_BIN' : 'NATS_SERVER_PATH/NATS_SERVER_BIN',
       paths: (envPath ?? envCompat) ? withWindowsExe(platform, absolutize(platform, inp.cwd, (envPath ?? envCompat) as string)) : [],
     },
     { source: 'bin-dir', origin: 'bin_dir', paths: [joinPath(platform, absolutize(platform, inp.cwd, inp.binDir), name)] },

@@ -18,7 +18,8 @@ export async function run(input: CommandInput): Promise<CommandResult> {
 }
 
 export function formatAttempt(a: ResolutionAttempt): string {
-  return `${a.source.padEnd(8)} ${a.ok ? 'ok ' : '-- '} ${a.candidate ?? '(not set)'}${a.ok ? '' : ` — ${a.reason}`}${a.origin ? ` [${a.origin}]` : ''}`;
+  const what = a.candidate === null ? `(${a.origin ?? a.source} not set)` : `${a.candidate}${a.ok ? '' : ` — ${a.reason}`}`;
+  return `${a.source.padEnd(8)} ${a.ok ? 'ok' : '--'}  ${what}`;
 }
 
 export function formatStatus(s: StatusReport): string {
