@@ -45,6 +45,8 @@ export interface NodeState {
   left: LeftMarker | null;
   /** Server names used before (rejoin with a new name on servers older than 2.11.2). */
   previous_names?: string[];
+  /** Lame-duck settings written to the generated config (down waits longer than their sum). */
+  lame_duck?: { duration_s: number; grace_period_s: number };
 }
 
 export const DEFAULT_PORTS: NodePorts = { client: 4222, cluster: 6222, http: 8222 };

@@ -1,0 +1,277 @@
+/**
+ * nats-server processes: config check (`-t`), start in the background or attached, signals
+ * (lame duck via `--signal ldm=PID`), log tail, readiness polling and the facts for a diagnosis.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { open, stat } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { MonitoringClient, distinctRoutes, type Jsz, type Healthz, type Varz } from './monitoring.js';
+import { isProcessAlive } from './process-check.js';
+
+export interface ConfigCheck {
+  ok: boolean;
+  output: string;
+}
+
+/** `nats-server -t -c FILE`: a syntax check only (DESIGN §9), not proof the server will start. */
+export function testConfig(bin: string, configPath: string, extraArgs: string[] = []): Promise<ConfigCheck> {
+  return new Promise((resolve) => {
+    execFile(bin, ['-t', '-c', configPath, ...extraArgs], { timeout: 15_000, windowsHide: true }, (err, stdout, stderr) => {
+      resolve({ ok: !err, output: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+/** Start nats-server in the background (own process group, output to `logPath`); resolves its pid. */
+export function spawnDetached(bin: string, args: string[], logPath: string, cwd?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args, '-l', logPath], { detached: true, stdio: 'ignore', windowsHide: true, ...(cwd ? { cwd } : {}) });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.unref();
+      resolve(child.pid!);
+    });
+  });
+}
+
+export interface ForegroundRun {
+  pid: number;
+  /** Resolves with the exit code (or 128+signal) when the server exits. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Start nats-server attached to this terminal (its log on our stdout/stderr). It runs in its own
+ * process group so the terminal's Ctrl-C reaches only us: the caller turns it into a lame-duck stop.
+ */
+export function spawnForeground(bin: string, args: string[]): Promise<ForegroundRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: process.platform !== 'win32', windowsHide: true });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    child.once('error', reject);
+    child.once('spawn', () => resolve({ pid: child.pid!, exited }));
+  });
+}
+
+export type ServerSignal = 'ldm' | 'stop' | 'term' | 'quit';
+
+const POSIX_SIGNAL: Record<ServerSignal, NodeJS.Signals> = { ldm: 'SIGUSR2', stop: 'SIGKILL', term: 'SIGTERM', quit: 'SIGINT' };
+
+/**
+ * Signal a running nats-server: `nats-server --signal <sig>=PID` when the binary is known (the
+ * only way on Windows), else the POSIX signal directly (SIGUSR2 = lame duck, SIGTERM = stop).
+ */
+export async function signalServer(pid: number, sig: ServerSignal, bin?: string): Promise<void> {
+  if (bin) {
+    const ok = await new Promise<boolean>((resolve) => {
+      execFile(bin, ['--signal', `${sig}=${pid}`], { timeout: 10_000, windowsHide: true }, (err) => resolve(!err));
+    });
+    if (ok) return;
+  }
+  if (process.platform === 'win32') throw new Error(`cannot signal nats-server ${pid} without the nats-server binary`);
+  process.kill(pid, POSIX_SIGNAL[sig]);
+}
+
+/** The last `lines` lines of a log file (reads at most the last 64 KiB). */
+export async function readLogTail(path: string, lines = 30): Promise<string[]> {
+  try {
+    const size = (await stat(path)).size;
+    const fh = await open(path, 'r');
+    try {
+      const len = Math.min(size, 65_536);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      return buf.toString('utf8').split('\n').filter((l) => l.length > 0).slice(-lines);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return [];
+  }
+}
+
+/** Whole log text since `fromByte` (for the diagnosis of this start only). */
+export async function readLogFrom(path: string, fromByte: number): Promise<string> {
+  try {
+    const size = (await stat(path)).size;
+    const start = fromByte <= size ? fromByte : 0;
+    const len = Math.min(size - start, 4 * 1024 * 1024);
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** One look at a node through its monitoring port. */
+export interface ReadinessProbe {
+  listening: boolean;
+  serverName: string | null;
+  version: string | null;
+  clusterName: string | null;
+  routes: number;
+  jetstream: boolean;
+  metaLeader: string | null;
+  clusterSize: number | null;
+  /** Plain /healthz (JetStream current with the meta leader, assigned streams current). */
+  healthy: boolean;
+  healthError: string | null;
+  ready: boolean;
+}
+
+export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Promise<ReadinessProbe> {
+  const mon = MonitoringClient.forPort(httpPort, host, 1500);
+  const p: ReadinessProbe = {
+    listening: false,
+    serverName: null,
+    version: null,
+    clusterName: null,
+    routes: 0,
+    jetstream: false,
+    metaLeader: null,
+    clusterSize: null,
+    healthy: false,
+    healthError: null,
+    ready: false,
+  };
+  let varz: Varz;
+  try {
+    varz = await mon.varz();
+  } catch {
+    return p;
+  }
+  p.listening = true;
+  p.serverName = varz.server_name ?? null;
+  p.version = varz.version ?? null;
+  p.clusterName = varz.cluster?.name ?? null;
+  const [health, jsz, routez] = await Promise.all([
+    mon.healthz().catch((e: unknown): Healthz => ({ status: 'error', error: (e as Error).message })),
+    mon.jsz().catch((): Jsz | null => null),
+    mon.routez().catch(() => null),
+  ]);
+  p.routes = routez ? distinctRoutes(routez).length : (varz.routes ?? 0);
+  p.jetstream = jsz !== null && jsz.disabled !== true && jsz.config !== undefined;
+  p.metaLeader = jsz?.meta_cluster?.leader || null;
+  p.clusterSize = jsz?.meta_cluster?.cluster_size ?? null;
+  p.healthy = health.status === 'ok';
+  p.healthError = p.healthy ? null : (health.error ?? health.status);
+  const clustered = jsz?.meta_cluster !== undefined;
+  // Clustered: a meta leader, and routes up whenever the meta group has more than this node.
+  p.ready = p.healthy && p.jetstream && (!clustered || (p.metaLeader !== null && ((p.clusterSize ?? 0) <= 1 || p.routes >= 1)));
+  return p;
+}
+
+export interface WaitReadyOptions {
+  httpPort: number;
+  pid: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  intervalMs?: number;
+  onProbe?: (p: ReadinessProbe) => void;
+}
+
+export interface WaitReadyResult {
+  ready: boolean;
+  /** Why waiting ended early: the process exited (code unknown for a detached child) or aborted. */
+  exited: boolean;
+  aborted: boolean;
+  last: ReadinessProbe;
+  elapsedMs: number;
+}
+
+/** Poll /varz, /healthz, /jsz, /routez until the node is ready, the process dies or time is up. */
+export async function waitForReady(o: WaitReadyOptions): Promise<WaitReadyResult> {
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
+  let last = await probeReadiness(o.httpPort);
+  for (;;) {
+    o.onProbe?.(last);
+    if (last.ready) return { ready: true, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
+    if (!(await isProcessAlive(o.pid))) return { ready: false, exited: true, aborted: false, last, elapsedMs: Date.now() - started };
+    if (o.signal?.aborted) return { ready: false, exited: false, aborted: true, last, elapsedMs: Date.now() - started };
+    if (Date.now() >= deadline) return { ready: false, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? (last.listening ? 100 : 25)));
+    last = await probeReadiness(o.httpPort);
+  }
+}
+
+/** The INFO a server sends first on its route port: who listens there. */
+export interface RouteInfo {
+  server_id: string;
+  server_name?: string;
+  cluster?: string;
+  version?: string;
+}
+
+/**
+ * Connect to a seed's route port and read the INFO line (sent before any handshake), then close.
+ * null when nothing answers in time. Used to refuse a duplicate server name or a cluster-name
+ * mismatch before starting anything.
+ */
+export function readRouteInfo(host: string, port: number, timeoutMs = 1000): Promise<RouteInfo | null> {
+  return new Promise((resolve) => {
+    let buf = '';
+    let done = false;
+    const sock = tcpConnect({ host, port });
+    const finish = (v: RouteInfo | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => finish(null), timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\r\n');
+      if (nl < 0) {
+        if (buf.length > 65_536) finish(null);
+        return;
+      }
+      const line = buf.slice(0, nl);
+      if (!line.startsWith('INFO ')) return finish(null);
+      try {
+        finish(JSON.parse(line.slice(5)) as RouteInfo);
+      } catch {
+        finish(null);
+      }
+    });
+    sock.on('error', () => finish(null));
+    sock.on('close', () => finish(null));
+  });
+}
+
+/** Kill a half-started server: SIGTERM (or --signal term), then SIGKILL after `graceMs`. */
+export async function killServer(pid: number, bin: string | undefined, graceMs = 5000): Promise<void> {
+  try {
+    await signalServer(pid, 'term', bin);
+  } catch {
+    /* already gone */
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!(await isProcessAlive(pid))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  try {
+    if (process.platform === 'win32') await signalServer(pid, 'stop', bin);
+    else process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
