@@ -36,6 +36,8 @@ export const ERROR_CATALOG = {
   'ERR-BOOT-0008': { exit: 2, title: 'data folder unusable', hint: 'pass --datafolder pointing to a writable folder' },
   'ERR-BOOT-0009': { exit: 3, title: 'this node has left the cluster', hint: 'use up --rejoin to wipe the stale JetStream state and join as a fresh member' },
   'ERR-BOOT-0010': { exit: 2, title: 'server name conflicts with the data folder', hint: 'the server name is fixed once chosen; omit --server-name or use another data folder' },
+  'ERR-BOOT-0011': { exit: 2, title: 'server name already used in the cluster', hint: 'every node needs its own --server-name (default: the host name)' },
+  'ERR-BOOT-0012': { exit: 2, title: 'cluster name differs from a running seed', hint: 'every node needs the same --cluster; check the seeds' },
   // control plane
   'ERR-CTL-0001': { exit: 1, title: 'controller unreachable', hint: 'start the controller (controller start --dir DIR) and check the node can reach a cluster server' },
   'ERR-CTL-0002': { exit: 2, title: 'invalid control-plane input', hint: 'check the bundle or request named in the message' },
