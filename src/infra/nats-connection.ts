@@ -15,6 +15,8 @@ export interface ConnectionSpec {
   timeoutMs?: number;
   /** Keep reconnecting (long-running services) or fail fast (CLI commands). */
   reconnect?: boolean;
+  /** Inbox prefix for request replies (users whose subscribe permission is limited to it). */
+  inboxPrefix?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function openConnection(spec: ConnectionSpec) {
       timeout: spec.timeoutMs ?? 5000,
       ...(authenticator ? { authenticator } : {}),
       ...(spec.user ? { user: spec.user, pass: spec.password ?? '' } : {}),
+      ...(spec.inboxPrefix ? { inboxPrefix: spec.inboxPrefix } : {}),
       ...(spec.reconnect === false ? { reconnect: false } : { maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
     });
   } catch (e) {
