@@ -249,7 +249,8 @@ export function buildPlan(inp: PlanInputs): BootstrapPlan {
       httpHost: '0.0.0.0',
       httpPort,
       cluster: cluster === null ? null : { name: cluster, listenHost: clusterListen!.host, listenPort: clusterListen!.port, routes: seeds.map(routeUrl) },
-      storeDir: paths.jetstream,
+      // nats-server appends "jetstream" itself: the store ends up in <datafolder>/jetstream.
+      storeDir: paths.root,
       pidFile: paths.pid,
       lameDuckDurationS: duration,
       lameDuckGracePeriodS: grace,

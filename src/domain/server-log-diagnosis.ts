@@ -84,7 +84,7 @@ export function diagnoseServerLog(log: string, facts: ReadinessFacts): Diagnosis
       kind: 'no-meta-leader',
       message:
         `no JetStream meta leader yet: routes to ${facts.routes} peer(s); on first boot the meta group waits for max(2, routes) = ${expected} servers — ` +
-        'start the other nodes with the same seed list (DESIGN §9 "first boot")',
+        'start the other nodes with the same seed list (docs/bootstrap.md, "First boot")',
     });
   } else if (facts.exited === null && facts.metaLeader && facts.healthError) {
     out.push({ kind: 'not-current', message: `meta leader is ${facts.metaLeader}, but this node is not healthy yet: ${facts.healthError}` });

@@ -158,11 +158,13 @@ export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Prom
   p.serverName = varz.server_name ?? null;
   p.version = varz.version ?? null;
   p.clusterName = varz.cluster?.name ?? null;
-  const [health, jsz, routez] = await Promise.all([
-    mon.healthz().catch((e: unknown): Healthz => ({ status: 'error', error: (e as Error).message })),
-    mon.jsz().catch((): Jsz | null => null),
-    mon.routez().catch(() => null),
-  ]);
+  const [jsz, routez] = await Promise.all([mon.jsz().catch((): Jsz | null => null), mon.routez().catch(() => null)]);
+  // /healthz logs a warning on every failed call: ask only once /jsz says there is a meta leader
+  // (or no cluster), so the log stays readable for the diagnosis.
+  const worthAsking = jsz !== null && (jsz.meta_cluster === undefined || Boolean(jsz.meta_cluster.leader));
+  const health: Healthz = worthAsking
+    ? await mon.healthz().catch((e: unknown): Healthz => ({ status: 'error', error: (e as Error).message }))
+    : { status: 'unavailable', error: jsz === null ? 'JetStream not answering' : 'JetStream has not established contact with a meta leader' };
   p.routes = routez ? distinctRoutes(routez).length : (varz.routes ?? 0);
   p.jetstream = jsz !== null && jsz.disabled !== true && jsz.config !== undefined;
   p.metaLeader = jsz?.meta_cluster?.leader || null;

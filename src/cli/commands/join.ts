@@ -1,7 +1,7 @@
 import type { CommandInput, CommandResult } from '../context.js';
-import * as up from './up.js';
+import { runUp } from './up.js';
 
-/** `join` is `up`; with --cluster it requires --seed (checked by up's option parsing). */
+/** `join` is `up`; with --cluster it requires --seed (ERR-BOOT-0002, checked by the plan). */
 export function run(input: CommandInput): Promise<CommandResult> {
-  return up.run({ ...input, options: { ...input.options, __command: 'join' } });
+  return runUp(input, 'join');
 }
