@@ -70,9 +70,15 @@ export interface UpResult {
  * THE place where a node bundle (`--bundle`) becomes the security section of the generated
  * config (secured clusters, issue 4). Until then: not available — refused before anything is written.
  */
-export async function securityFromBundle(bundlePath: string | null | undefined, _ctx: { cwd: string }): Promise<SecuritySection | undefined> {
+export async function securityFromBundle(bundlePath: string | null | undefined, ctx: { cwd: string }, cluster?: string | null): Promise<SecuritySection | undefined> {
   if (bundlePath === null || bundlePath === undefined) return undefined;
-  throw new NbsError('ERR-CORE-0003', 'up --bundle: not available yet');
+  const { readBundle } = await import('../infra/bundle-file.js');
+  const { renderSecuredConfig } = await import('../domain/secured-config.js');
+  const bundle = await readBundle(resolve(ctx.cwd, bundlePath));
+  if (cluster && cluster !== bundle.cluster) {
+    throw new NbsError('ERR-CTL-0002', `--cluster ${cluster} does not match the node bundle's cluster "${bundle.cluster}"`);
+  }
+  return renderSecuredConfig(bundle);
 }
 
 /** Refuse a data folder that is a file, or whose parent path runs through a file. */
@@ -165,7 +171,7 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
 
   // Not available yet: refused before anything is written.
   if (cmd.service) throw new NbsError('ERR-CORE-0003', 'up --service: not available yet (run nats-server under your own service manager for now)');
-  const security = await securityFromBundle(cmd.bundle ?? cfg.bundle ?? state?.bundle ?? null, deps);
+  const security = await securityFromBundle(cmd.bundle ?? cfg.bundle ?? state?.bundle ?? null, deps, cmd.cluster ?? state?.cluster);
 
   const natsConfig = cmd.natsConfig !== undefined ? resolve(deps.cwd, cmd.natsConfig) : undefined;
   const userConfigPath = natsConfig ?? (cmd.cluster === undefined && state?.mode === 'user-config' ? (state.nats_config ?? undefined) : undefined);
@@ -174,7 +180,7 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
 
   const binary = await env.resolve();
   const plan = buildPlan({
-    request: { ...cmd, natsConfig },
+    request: { ...cmd, natsConfig, ...(cmd.bundle !== undefined ? { bundle: resolve(deps.cwd, cmd.bundle) } : {}) },
     config: cfg,
     state,
     paths: { root: df.root, config: df.path('config'), pid: df.path('pid'), log: df.path('log'), state: df.path('state'), jetstream: df.path('jetstream') },
