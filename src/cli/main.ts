@@ -93,6 +93,7 @@ cli
   .command('controller <action>', 'Controller service: controller start --dir DIR')
   .option('--dir <dir>', 'Folder written by init')
   .option('--server <url>', 'NATS server URL(s), comma separated (default: the bundle seeds)')
+  .option('--audit-reads', 'Also record ping/status requests in the audit bucket')
   .action(action(() => import('./commands/controller.js')));
 
 const connectionOptions = (c: ReturnType<typeof cli.command>) =>
