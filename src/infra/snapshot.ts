@@ -203,8 +203,9 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
 
   let meta: BackupMeta | undefined;
   try {
-    await nc.flush();
-    const reply = await jsApi<{ config: StreamConfigJson; state: StreamStateJson }>(
+    // Every wait races the end of the transfer: a closed connection does not settle flush().
+    await Promise.race([nc.flush(), ended]);
+    const request = jsApi<{ config: StreamConfigJson; state: StreamStateJson }>(
       nc,
       `${API}.STREAM.SNAPSHOT.${stream}`,
       {
@@ -219,6 +220,7 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
       fail(`the server refused the snapshot: ${why}`, e);
       return undefined;
     });
+    const reply = await Promise.race([request, ended.then(() => undefined)]);
     if (reply) {
       meta = { config: reply.config, state: reply.state };
       armIdle();
