@@ -59,7 +59,12 @@ export interface ClusterView {
   meta_leader: string | null;
   cluster_size: number | null;
   peers: MetaPeer[];
-  /** Distinct route peers (newer servers open a pool of routes per peer). */
+  /**
+   * True when the peer list is incomplete: on nats-server 2.9 only the meta leader's /jsz lists
+   * the replicas; a follower knows itself and the leader only.
+   */
+  peers_partial: boolean;
+  /** Distinct route peers (newer servers open a pool of routes per peer): by name where reported (2.10+), else by server id (2.9). */
   routes: string[];
   health: { status: string; error: string | null } | null;
 }
@@ -96,6 +101,7 @@ export function clusterView(inp: { varz: VarzFacts; jsz?: JszFacts | null; route
     peers.push({ name: leader, self: false, leader: true, current: true, offline: false, lag: null, active_ms: null });
   }
   peers.sort((a, b) => a.name.localeCompare(b.name));
+  const size = meta?.cluster_size ?? null;
   return {
     server_name: self,
     server_id: varz.server_id ?? null,
@@ -104,8 +110,9 @@ export function clusterView(inp: { varz: VarzFacts; jsz?: JszFacts | null; route
     listening: { client: varz.port ?? null, cluster: varz.cluster?.cluster_port ?? null, http: varz.http_port ?? null },
     jetstream,
     meta_leader: leader,
-    cluster_size: meta?.cluster_size ?? null,
+    cluster_size: size,
     peers,
+    peers_partial: jetstream && size !== null && peers.length < size,
     routes: distinctRouteNames(inp.routez),
     health: inp.healthz ? { status: inp.healthz.status, error: inp.healthz.error ?? null } : null,
   };

@@ -30,12 +30,14 @@ describe('cluster view (pure)', () => {
       { name: 'n3', self: false, leader: false, current: false, offline: true, lag: 12, active_ms: 9000 },
     ]);
     expect(v.routes).toEqual(['n2', 'n3']);
+    expect(v.peers_partial).toBe(false);
     expect(v.health).toEqual({ status: 'ok', error: null });
   });
 
   it('adds the leader when the endpoint does not list it, and reports no leader as null', () => {
     const v = clusterView({ varz, jsz: { meta_cluster: { leader: 'n9', cluster_size: 2 } } });
     expect(v.peers.map((p) => [p.name, p.leader])).toEqual([['n1', false], ['n9', true]]);
+    expect(clusterView({ varz, jsz: { meta_cluster: { leader: 'n9', cluster_size: 3 } } }).peers_partial).toBe(true);
     const none = clusterView({ varz, jsz: { meta_cluster: { cluster_size: 2 } } });
     expect(none.meta_leader).toBeNull();
     expect(none.peers).toEqual([{ name: 'n1', self: true, leader: false, current: false, offline: false, lag: null, active_ms: null }]);

@@ -60,6 +60,7 @@ export function formatStatus(s: StatusReport): string {
           if (p.active_ms !== null) tags.push(`seen ${(p.active_ms / 1000).toFixed(1)}s ago`);
           lines.push(`  peer:   ${p.name} (${tags.join(', ')})`);
         }
+        if (c.peers_partial) lines.push(`  note:   only the meta leader reports every peer on this server version; run status on ${c.meta_leader ?? 'the leader'}`);
       } else {
         lines.push('  meta:   JetStream disabled');
       }
