@@ -83,8 +83,11 @@ export async function securityFromBundle(bundlePath: string | null | undefined, 
 
 /** Refuse a data folder that is a file, or whose parent path runs through a file. */
 async function checkDataFolderPath(df: DataFolder): Promise<boolean> {
-  const exists = await df.exists();
-  if (exists) return true;
+  try {
+    if (await df.exists()) return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+  }
   let p = dirname(df.root);
   for (;;) {
     try {
@@ -92,7 +95,9 @@ async function checkDataFolderPath(df: DataFolder): Promise<boolean> {
       if (!st.isDirectory()) throw new NbsError('ERR-BOOT-0008', `data folder ${df.root}: ${p} is a file, not a folder`);
       return false;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (e instanceof NbsError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
     }
     const up = dirname(p);
     if (up === p) return false;

@@ -176,8 +176,10 @@ export function buildPlan(inp: PlanInputs): BootstrapPlan {
     if (cluster === null && seeds.length > 0) {
       throw new NbsError('ERR-BOOT-0001', '--seed needs --cluster NAME', { hint: 'give the cluster a name with --cluster' });
     }
-    if (r.command === 'join' && cluster !== null && seeds.length === 0) {
-      throw new NbsError('ERR-BOOT-0002', 'join --cluster needs at least one --seed');
+    // join --cluster needs seeds by contract; up --cluster too: nats-server refuses a JetStream
+    // cluster without routes ("JetStream cluster requires configured routes").
+    if (cluster !== null && seeds.length === 0) {
+      throw new NbsError('ERR-BOOT-0002', `${r.command} --cluster needs at least one --seed (a JetStream cluster needs routes)`);
     }
   }
 

@@ -95,7 +95,8 @@ describe('buildPlan', () => {
     ['--seed with --nats-config', { natsConfig: '/c.conf', seeds: ['a'] }, 'ERR-BOOT-0003'],
     ['-c after --', { cluster: 'x', passthrough: ['-c', 'f'] }, 'ERR-BOOT-0001'],
     ['--listen and --cluster-port disagree', { cluster: 'x', listen: '0.0.0.0:7000', clusterPort: '7001' }, 'ERR-BOOT-0001'],
-    ['server name with a space', { cluster: 'x', serverName: 'a b' }, 'ERR-BOOT-0001'],
+    ['server name with a space', { cluster: 'x', seeds: ['a'], serverName: 'a b' }, 'ERR-BOOT-0001'],
+    ['up --cluster without --seed (JetStream clusters need routes)', { cluster: 'x' }, 'ERR-BOOT-0002'],
   ])('refuses %s (exit 2)', (_what, r, id) => {
     const e = fail(inputs({}, r));
     expect(e.id).toBe(id);
