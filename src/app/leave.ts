@@ -54,6 +54,8 @@ export interface LeaveResult {
   plan?: LeavePlan;
   removal?: Record<string, unknown>;
   controller_id?: string;
+  /** Wall time of each step (prepare: controller plan check, stop: lame duck, commit: removal). */
+  timings_ms?: { prepare?: number; stop?: number; commit?: number };
 }
 
 interface LeaveRequestFile {
@@ -157,6 +159,8 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
   // 1. prepare — through this node's server first, the others after it.
   let prepared: ControllerReply;
   let nc: NatsConnection | null = null;
+  const timings: NonNullable<LeaveResult['timings_ms']> = {};
+  let t0 = Date.now();
   try {
     nc = await connectAsNode(bundle, ps.running ? [urls.own, ...lr.servers] : lr.servers, `nbs-leave-${state.server_name}`);
     say(`asking the controller of ${bundle.cluster} whether ${state.server_name} may leave (request ${lr.request_id})`);
@@ -170,6 +174,7 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
     return { ...base, request_id: lr.request_id, status: 'pending', forced: lr.force, stopped, reason: `controller unreachable: ${e.message}; the peer removal is still pending` };
   }
   await nc.close().catch(() => undefined);
+  timings.prepare = Date.now() - t0;
 
   const plan = (prepared.result?.['plan'] as LeavePlan | undefined) ?? undefined;
   if (prepared.status === 'already_done' && prepared.result?.['phase'] === 'done') {
@@ -195,6 +200,7 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
 
   // 2. stop the local server (lame duck).
   let stopped = false;
+  t0 = Date.now();
   const now = await df.processStatus();
   if (now.running) {
     say(`stopping ${state.server_name} (lame duck)`);
@@ -202,6 +208,8 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
     stopped = true;
   }
 
+  timings.stop = Date.now() - t0;
+  t0 = Date.now();
   // 3. commit — through the other servers (this one is down now).
   let committed: ControllerReply;
   try {
@@ -215,10 +223,11 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
     return { ...base, request_id: lr.request_id, status: 'pending', forced: lr.force, stopped, reason: `${e.message}; run leave --confirm again to finish`, ...(plan ? { plan } : {}) };
   }
   await nc.close().catch(() => undefined);
+  timings.commit = Date.now() - t0;
 
   if (committed.status === 'done' || (committed.status === 'already_done' && committed.result?.['phase'] === 'done')) {
     await markLeft('removed');
-    return { ...base, request_id: lr.request_id, status: 'removed', forced: lr.force, stopped, removal: committed.result ?? {}, controller_id: committed.controller.id, ...(plan ? { plan } : {}) };
+    return { ...base, request_id: lr.request_id, status: 'removed', forced: lr.force, stopped, removal: committed.result ?? {}, controller_id: committed.controller.id, timings_ms: timings, ...(plan ? { plan } : {}) };
   }
   if (committed.status === 'pending') {
     await markLeft('pending');

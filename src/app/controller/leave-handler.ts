@@ -138,7 +138,7 @@ function metaHas(facts: ClusterFacts, name: string): boolean {
   return facts.meta.peers.some((x) => x.name === name);
 }
 
-async function waitUntil<T>(timeoutMs: number, probe: () => Promise<T | null>, intervalMs = 250): Promise<T | null> {
+async function waitUntil<T>(timeoutMs: number, probe: () => Promise<T | null>, intervalMs = 100): Promise<T | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe().catch(() => null);

@@ -57,7 +57,7 @@ export interface RunningController {
   done: Promise<void>;
 }
 
-const DEFAULT_TIMINGS: ControllerTimings = { offlineWaitMs: 30_000, removeTimeoutMs: 10_000, pingStallMs: 300 };
+const DEFAULT_TIMINGS: ControllerTimings = { offlineWaitMs: 30_000, removeTimeoutMs: 10_000, pingStallMs: 150 };
 
 export async function startController(opts: ControllerOptions): Promise<RunningController> {
   const identity = await readControllerDir(opts.dir, opts.cwd);
