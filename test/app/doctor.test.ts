@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctor } from '../../src/app/doctor.js';
@@ -19,6 +20,11 @@ describe('doctor checks list', () => {
     const ids = DOCTOR_CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(['resolution', 'version', 'config', 'node-state', 'pid', 'ports', 'datafolder', 'nats-cli']);
+  });
+
+  it('documents every check ID in docs/troubleshooting.md', () => {
+    const doc = readFileSync(new URL('../../docs/troubleshooting.md', import.meta.url), 'utf8');
+    for (const c of DOCTOR_CHECKS) expect(doc, c.id).toContain(`### \`${c.id}\``);
   });
 
   it('runs an appended check only when enabled, and keeps list order', async () => {
