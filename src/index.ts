@@ -4,3 +4,7 @@ export * from './domain/binary-resolution.js';
 export * from './domain/config.js';
 export { loadConfig } from './infra/config-file.js';
 export { inspectResolution, resolveBinary, type ResolutionReport, type ResolveOptions } from './app/resolve-binary.js';
+export { status, inspectNode, inspectCluster, type StatusReport, type StatusInput, type NodeFacts, type ClusterFacts, type BinaryFacts } from './app/status.js';
+export { doctor, type DoctorReport, type DoctorInput, type DoctorCheckReport } from './app/doctor.js';
+export { DOCTOR_CHECKS, runChecks, type DoctorCheck, type DoctorContext, type CheckResult, type CheckStatus } from './app/doctor-checks.js';
+export { clusterView, type ClusterView, type MetaPeer } from './domain/cluster-view.js';
