@@ -251,6 +251,12 @@ async function startDetached(plan: BootstrapPlan, df: DataFolder, cmd: UpCommand
   deps.progress(`started nats-server ${pid} (${plan.serverName}); waiting until it is ready (up to ${plan.readyTimeoutS} s)…`);
   const res = await waitForReady({ httpPort: plan.ports.http, pid, timeoutMs: plan.readyTimeoutS * 1000, signal: deps.signal });
   if (res.ready) {
+    // A user-managed config names its server itself: record the name the server reports.
+    const name = res.last.serverName;
+    if (plan.mode === 'user-config' && name && name !== plan.serverName) {
+      await df.writeState({ ...plan.state, server_name: name });
+      return { ...baseResult(plan, df, cmd), server_name: name, status: 'ready', pid, ready: readyFacts(res.last, res.elapsedMs) };
+    }
     return { ...baseResult(plan, df, cmd), status: 'ready', pid, ready: readyFacts(res.last, res.elapsedMs) };
   }
   // Not ready: diagnose from this start's log, stop the half-started process, fail.
