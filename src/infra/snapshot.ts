@@ -220,7 +220,9 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
       fail(`the server refused the snapshot: ${why}`, e);
       return undefined;
     });
-    const reply = await Promise.race([request, ended.then(() => undefined)]);
+    // The reply and the chunks travel through different server queues: a small snapshot can be
+    // complete (end marker received) before its reply arrives, so a finished transfer still waits.
+    const reply = await Promise.race([request, ended.then(() => request)]);
     if (reply) {
       meta = { config: reply.config, state: reply.state };
       armIdle();

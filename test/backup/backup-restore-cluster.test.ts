@@ -18,6 +18,7 @@ import { startCluster, tempDir, type TestCluster } from '../support/nats-harness
 import { runCli, type CliRun } from '../cli/cli-process.js';
 import { openConnection, type NatsConnection } from '../../src/infra/nats-connection.js';
 import type { BackupManifest } from '../../src/domain/backup.js';
+import { validate } from '../../src/infra/json-schema.js';
 
 const STREAM = 'ORDERS';
 const BUCKET = 'settings';
@@ -120,10 +121,12 @@ describe('backup and restore on a 3-node cluster', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: skipped stream SCRATCH: memory streams cannot be snapshotted/);
     const out = JSON.parse(r.stdout) as { streams: Array<{ name: string; messages: number; last_seq: number; replicas: number }>; skipped: Array<{ name: string }> };
+    expect(validate('backup.schema.json', out)).toEqual([]);
     expect(out.streams.map((s) => s.name)).toEqual([`KV_${BUCKET}`, STREAM]);
     expect(out.streams.find((s) => s.name === STREAM)).toMatchObject({ messages: COUNT, last_seq: COUNT, replicas: 3 });
     expect(out.skipped.map((s) => s.name)).toEqual(['SCRATCH']);
     const manifest = JSON.parse(await readFile(join(backupDir, 'manifest.json'), 'utf8')) as BackupManifest;
+    expect(validate('backup-manifest.schema.json', manifest)).toEqual([]);
     expect(manifest.source.cluster).toBe(cluster!.name);
     expect(manifest.source.server_version).toMatch(/^\d+\.\d+\.\d+/);
     const meta = JSON.parse(await readFile(join(backupDir, STREAM, 'backup.json'), 'utf8')) as { config: { name: string }; state: { messages: number } };
@@ -199,6 +202,7 @@ describe('backup and restore on a 3-node cluster', () => {
     const r = await cli(['restore', '--input', 'backup', '--confirm', ...server(), '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { ok: boolean; streams: Array<{ name: string; status: string; replicas: number; actions: string[] }> };
+    expect(validate('restore.schema.json', out)).toEqual([]);
     expect(out.ok).toBe(true);
     expect(out.streams.map((s) => [s.name, s.status, s.replicas])).toEqual([
       [`KV_${BUCKET}`, 'ok', 3],
