@@ -146,7 +146,8 @@ export async function inspectNode(folder: DataFolder, config: LoadedConfig): Pro
 
 function errorText(e: unknown): string {
   const err = e as Error & { cause?: { code?: string } };
-  return err.cause?.code ? `${err.message} (${err.cause.code})` : err.message;
+  const code = err.cause?.code;
+  return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
 }
 
 /** Ask the node's monitoring endpoint about itself and its cluster. Never throws. */

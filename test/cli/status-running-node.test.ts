@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../src/infra/json-schema.js';
 import { startCluster, tempDir, waitFor, type TestCluster, type TestServer } from '../support/nats-harness.js';
+import { freePorts } from '../support/ports.js';
 import { runCli } from './cli-process.js';
 
 interface Peer {
@@ -114,6 +115,21 @@ describe('status and doctor with a running node (real 3-node cluster)', () => {
     expect(names).toContain(follower.name);
     // 2.9: a follower's /jsz lists no replicas, so the list is partial (the server's cluster_size tells)
     expect(s.cluster.peers_partial, JSON.stringify(s.cluster)).toBe(names.length < s.cluster.cluster_size);
+  });
+
+  it('status says when the monitoring endpoint of a running node does not answer', async () => {
+    const [wrongHttp] = await freePorts(1);
+    const f = join(dir.path, 'wrong-http');
+    await mkdir(f);
+    const now = new Date().toISOString();
+    await writeFile(join(f, 'state.json'), JSON.stringify({ schema_version: 1, server_name: me.name, cluster: cluster.name, mode: 'bootstrap', ports: { client: me.clientPort, cluster: me.clusterPort, http: wrongHttp }, seeds: [], bundle: null, created_at: now, updated_at: now, left: null }));
+    await writeFile(join(f, 'nats-server.pid'), `${me.process.pid}\n`);
+    const s = await status(f);
+    expect(validate('status.schema.json', s)).toEqual([]);
+    expect(s.node.running).toBe(true);
+    expect(s.cluster).toEqual({ monitoring_url: `http://127.0.0.1:${wrongHttp}`, reachable: false, error: expect.stringContaining('ECONNREFUSED') });
+    const h = await runCli(['status', '--datafolder', f], { cwd: dir.path, env });
+    expect(h.stdout).toMatch(/cluster: +monitoring http:\/\/127\.0\.0\.1:\d+ unreachable: .*ECONNREFUSED/);
   });
 
   it('doctor passes with the node running: its ports count as held by this node', async () => {
