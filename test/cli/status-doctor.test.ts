@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { validate } from '../../src/infra/json-schema.js';
 import { natsServerBin, natsServerVersion, tempDir } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
+import { fakeServer } from '../app/fake-binaries.js';
 import { runCli } from './cli-process.js';
 
 interface Check {
@@ -117,6 +118,23 @@ describe('status and doctor without a running node', () => {
     expect(d.resolution.selected).toMatchObject({ path: natsServerBin(), version: natsServerVersion() });
     // nats CLI: informational, never a fail
     expect(['ok', 'warn']).toContain(d.checks.find((c) => c.id === 'nats-cli')?.status);
+  });
+
+  it('doctor warns (not fails) on an old or unknown nats-server version; --nats-server-path wins', async () => {
+    await configWithFreePorts();
+    const old = await fakeServer(join(cwd.path, 'old'), '2.8.4');
+    const broken = await fakeServer(join(cwd.path, 'broken'), '0', { exitCode: 3 });
+    for (const [bin, pattern] of [
+      [old, /2\.8\.4 is older than 2\.9\.0/],
+      [broken, /version unknown: .*--version failed/],
+    ] as const) {
+      const r = await runCli(['doctor', '--json', '--nats-server-path', bin], { cwd: cwd.path, env });
+      const d = JSON.parse(r.stdout) as Doctor;
+      expect(validate('doctor.schema.json', d)).toEqual([]);
+      expect(r.exitCode, JSON.stringify(d.checks)).toBe(0);
+      expect(d.resolution.selected).toMatchObject({ path: bin, source: 'cli' });
+      expect(d.checks.find((c) => c.id === 'version')).toMatchObject({ status: 'warn', message: expect.stringMatching(pattern) });
+    }
   });
 
   it('doctor fails the ports check when another process holds a port', async () => {
