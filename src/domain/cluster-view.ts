@@ -81,7 +81,8 @@ export function clusterView(inp: { varz: VarzFacts; jsz?: JszFacts | null; route
   const leader = meta?.leader || null;
   const peers: MetaPeer[] = [];
   const jetstream = Boolean(varz.jetstream) && inp.jsz?.disabled !== true;
-  if (jetstream && self) {
+  // A standalone JetStream server has no meta group (no /jsz meta_cluster): no peers then.
+  if (jetstream && self && meta) {
     peers.push({ name: self, self: true, leader: leader === self, current: leader !== null, offline: false, lag: null, active_ms: null });
   }
   for (const r of meta?.replicas ?? []) {

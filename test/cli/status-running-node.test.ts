@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../src/infra/json-schema.js';
-import { startCluster, tempDir, waitFor, type TestCluster, type TestServer } from '../support/nats-harness.js';
+import { startCluster, startServer, tempDir, waitFor, type TestCluster, type TestServer } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
 import { runCli } from './cli-process.js';
 
@@ -177,5 +177,31 @@ describe('status and doctor with a running node (real 3-node cluster)', () => {
     expect(validate('status.schema.json', s)).toEqual([]);
     expect(s.node).toMatchObject({ running: false, stale_pid: true });
     expect(s.cluster).toBeNull();
+  });
+});
+
+describe('status with a running standalone JetStream server', () => {
+  let server: TestServer;
+  let dir: { path: string; remove: () => Promise<void> };
+  afterAll(async () => {
+    await server?.stop();
+    await dir?.remove();
+  });
+
+  it('reports no cluster and no peers, and says so', async () => {
+    dir = await tempDir('nbs-solo-');
+    server = await startServer({ name: 'solo' });
+    const folder = join(dir.path, 'solo');
+    await mkdir(folder);
+    const now = new Date().toISOString();
+    await writeFile(join(folder, 'state.json'), JSON.stringify({ schema_version: 1, server_name: 'solo', cluster: null, mode: 'user-config', ports: { client: server.clientPort, cluster: server.clusterPort, http: server.httpPort }, seeds: [], bundle: null, created_at: now, updated_at: now, left: null }));
+    await writeFile(join(folder, 'nats-server.pid'), `${server.process.pid}\n`);
+    const env = { PATH: process.env['PATH'], HOME: dir.path };
+    const r = await runCli(['status', '--json', '--datafolder', folder], { cwd: dir.path, env });
+    const s = JSON.parse(r.stdout);
+    expect(validate('status.schema.json', s)).toEqual([]);
+    expect(s.cluster).toMatchObject({ reachable: true, server_name: 'solo', cluster_name: null, jetstream: true, meta_leader: null, peers: [], routes: [] });
+    const h = await runCli(['status', '--datafolder', folder], { cwd: dir.path, env });
+    expect(h.stdout).toMatch(/meta: +standalone JetStream \(not clustered\)/);
   });
 });

@@ -43,6 +43,11 @@ describe('cluster view (pure)', () => {
     expect(none.peers).toEqual([{ name: 'n1', self: true, leader: false, current: false, offline: false, lag: null, active_ms: null }]);
   });
 
+  it('has no peers for a standalone JetStream server (no meta group)', () => {
+    const v = clusterView({ varz: { server_name: 'solo', jetstream: {}, cluster: {} }, jsz: {}, routez: { routes: [] } });
+    expect([v.jetstream, v.meta_leader, v.cluster_size, v.peers, v.peers_partial, v.cluster_name]).toEqual([true, null, null, [], false, null]);
+  });
+
   it('has no peers when JetStream is off', () => {
     const v = clusterView({ varz: { server_name: 'n1' }, jsz: null, routez: null });
     expect([v.jetstream, v.peers, v.routes, v.health]).toEqual([false, [], [], null]);

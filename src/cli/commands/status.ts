@@ -50,7 +50,9 @@ export function formatStatus(s: StatusReport): string {
       lines.push(`cluster:  monitoring ${c.monitoring_url} unreachable: ${c.error ?? 'no answer'}`);
     } else {
       lines.push(`cluster:  ${c.cluster_name ?? '(no cluster)'} via ${c.monitoring_url} (server ${c.server_name}, v${c.version})`);
-      if (c.jetstream) {
+      if (c.jetstream && c.cluster_size === null && !c.meta_leader) {
+        lines.push('  meta:   standalone JetStream (not clustered)');
+      } else if (c.jetstream) {
         lines.push(`  meta:   leader ${c.meta_leader ?? 'NONE'}, cluster size ${c.cluster_size ?? '?'}`);
         for (const p of c.peers ?? []) {
           const tags = [p.offline ? 'offline' : p.current ? 'current' : 'not current'];
