@@ -33,6 +33,8 @@ export interface ControllerContext {
   /** APP account admin (application streams and KV). */
   app: NatsConnection;
   audit: AuditStore;
+  /** Where the `backup` action writes (`<controller dir>/backups`). */
+  backupDir?: string;
   log: ControllerLogger;
   timings: ControllerTimings;
   publishEvent(kind: string, data: Record<string, unknown>): void;

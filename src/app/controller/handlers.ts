@@ -5,6 +5,7 @@
  */
 import type { ControllerAction } from '../../domain/control-plane.js';
 import type { ControllerHandler } from './context.js';
+import { handleBackup } from './backup-handler.js';
 import { handleLeave } from './leave-handler.js';
 import { handlePing, handleStatus } from './read-handlers.js';
 
@@ -12,7 +13,7 @@ export const HANDLERS: Partial<Record<ControllerAction, ControllerHandler>> = {
   ping: handlePing,
   status: handleStatus,
   leave: handleLeave,
-  // backup: handleBackup,   ← the backup feature registers its handler here
+  backup: handleBackup,
 };
 
 /**

@@ -10,6 +10,7 @@
  * the requests in progress, closes the connections.
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   CONTROLLER_QUEUE,
@@ -87,6 +88,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       sys,
       app,
       audit,
+      backupDir: join(identity.dir, 'backups'),
       log: opts.log,
       timings,
       publishEvent: (kind, data) => {
