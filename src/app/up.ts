@@ -167,6 +167,24 @@ function readyFacts(p: ReadinessProbe, elapsedMs: number): NonNullable<UpResult[
   return { meta_leader: p.metaLeader, cluster_size: p.clusterSize, routes: p.routes, elapsed_ms: elapsedMs };
 }
 
+/** `nats-server -t` on the generated text (via a temp file) or on the user's config file. */
+async function checkConfig(bin: string, configText: string | null, userConfigPath: string): Promise<void> {
+  if (configText === null) {
+    const check = await testConfig(bin, userConfigPath);
+    if (!check.ok) throw new NbsError('ERR-BOOT-0004', `nats-server -t rejected ${userConfigPath}`, { details: check.output.split('\n') });
+    return;
+  }
+  const tmp = await mkdtemp(join(tmpdir(), 'nbs-check-'));
+  try {
+    const f = join(tmp, 'nats-bootstrap.conf');
+    await writeFile(f, configText, { mode: 0o600 });
+    const check = await testConfig(bin, f);
+    if (!check.ok) throw new NbsError('ERR-BOOT-0004', 'nats-server -t rejected the generated config', { details: check.output.split('\n') });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
   const env = await loadEnvironment(deps);
   const cfg = env.config.values;
@@ -213,24 +231,10 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
     };
   }
 
-  await checkSeeds(plan);
-
-  // nats-server -t on the exact text before anything lands in the data folder.
+  // Seed check and `nats-server -t` on the exact text, side by side, before anything lands in
+  // the data folder.
   const configText = plan.serverConfig ? renderServerConfig(plan.serverConfig) : null;
-  if (configText !== null) {
-    const tmp = await mkdtemp(join(tmpdir(), 'nbs-check-'));
-    try {
-      const f = join(tmp, 'nats-bootstrap.conf');
-      await writeFile(f, configText, { mode: 0o600 });
-      const check = await testConfig(binary.path, f);
-      if (!check.ok) throw new NbsError('ERR-BOOT-0004', `nats-server -t rejected the generated config`, { details: check.output.split('\n') });
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-  } else {
-    const check = await testConfig(binary.path, plan.configPath);
-    if (!check.ok) throw new NbsError('ERR-BOOT-0004', `nats-server -t rejected ${plan.configPath}`, { details: check.output.split('\n') });
-  }
+  await Promise.all([checkSeeds(plan), checkConfig(binary.path, configText, plan.configPath)]);
 
   // Write: folder, rejoin wipe, config, state; a stale pid file goes.
   await df.ensure();

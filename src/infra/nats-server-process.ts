@@ -206,7 +206,7 @@ export async function waitForReady(o: WaitReadyOptions): Promise<WaitReadyResult
     if (!(await isProcessAlive(o.pid))) return { ready: false, exited: true, aborted: false, last, elapsedMs: Date.now() - started };
     if (o.signal?.aborted) return { ready: false, exited: false, aborted: true, last, elapsedMs: Date.now() - started };
     if (Date.now() >= deadline) return { ready: false, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? (last.listening ? 100 : 25)));
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? (last.listening ? 50 : 25)));
     last = await probeReadiness(o.httpPort);
   }
 }
