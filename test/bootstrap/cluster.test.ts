@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { monitorGet, tempDir, waitFor, type JszMeta } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
 import { NodeTracker, cliEnv, runCli } from './cli-nodes.js';
+import { validate } from '../../src/infra/json-schema.js';
 
 interface UpJson {
   status: string;
@@ -54,6 +55,7 @@ describe('up --detach on three nodes', () => {
     for (const r of runs) {
       expect(r.exitCode, r.stderr).toBe(0);
       const j = r.json<UpJson>();
+      expect(validate('up.schema.json', j)).toEqual([]);
       expect(j.status).toBe('ready');
       expect(j.ready?.meta_leader).toBeTruthy();
     }
@@ -79,6 +81,7 @@ describe('up --detach on three nodes', () => {
     const r = await runCli(upArgs(0), { cwd: root.path, env });
     expect(r.exitCode).toBe(0);
     expect(r.json<UpJson>().status).toBe('already-running');
+    expect(validate('up.schema.json', r.json())).toEqual([]);
   });
 
   it('down --confirm of one node while a client publishes with acks keeps every acked message; up catches up', async () => {
@@ -109,6 +112,7 @@ describe('up --detach on three nodes', () => {
     const down = await runCli(['down', '--confirm', '--datafolder', victim.dir, '--json'], { cwd: root.path, env });
     expect(down.exitCode, down.stderr).toBe(0);
     expect(down.json<{ mode: string }>().mode).toBe('lame-duck');
+    expect(validate('down.schema.json', down.json())).toEqual([]);
     await new Promise((r) => setTimeout(r, 500));
     publishing = false;
     await publisher;

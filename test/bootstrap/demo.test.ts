@@ -10,6 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { monitorGet, tempDir, waitFor, type JszMeta } from '../support/nats-harness.js';
 import { CLI, NodeTracker, cliEnv, runCli } from './cli-nodes.js';
+import { validate } from '../../src/infra/json-schema.js';
 
 const tracker = new NodeTracker();
 let root: { path: string; remove: () => Promise<void> };
@@ -60,6 +61,7 @@ describe('demo', () => {
     const r = await runCli(['demo', '--detach', '--dir', dir, '--json'], { cwd: root.path, env });
     expect(r.exitCode, r.stderr).toBe(0);
     const j = r.json<{ nodes: Array<{ monitoring_url: string; datafolder: string }>; stop_commands: string[]; meta_leader: string }>();
+    expect(validate('demo.schema.json', j)).toEqual([]);
     expect(j.nodes).toHaveLength(3);
     expect(j.stop_commands).toEqual([1, 2, 3].map((n) => `nats-bootstrap down --confirm --datafolder ${join(dir, `node${n}`)}`));
     const port = Number(new URL(j.nodes[0]!.monitoring_url).port);
