@@ -62,11 +62,13 @@ export function formatStatus(s: StatusReport): string {
           if (p.active_ms !== null) tags.push(`seen ${(p.active_ms / 1000).toFixed(1)}s ago`);
           lines.push(`  peer:   ${p.name} (${tags.join(', ')})`);
         }
-        if (c.peers_partial) lines.push(`  note:   only the meta leader reports every peer on this server version; run status on ${c.meta_leader ?? 'the leader'}`);
+        if (c.peers_partial) lines.push(`  note:   only the meta leader reports every peer on this server version; run status on the host of ${c.meta_leader ?? 'the leader'}`);
       } else {
         lines.push('  meta:   JetStream disabled');
       }
-      lines.push(`  routes: ${c.routes?.length ? c.routes.join(', ') : 'none'}`);
+      // nats-server 2.9 names route peers only by server id (56 characters): shorten them.
+      const routes = (c.routes ?? []).map((r) => (/^N[A-Z0-9]{55}$/.test(r) ? `${r.slice(0, 10)}… (server id)` : r));
+      lines.push(`  routes: ${routes.length ? `${routes.length} peer${routes.length === 1 ? '' : 's'}: ${routes.join(', ')}` : 'none'}`);
       if (c.health) lines.push(`  health: ${c.health.status}${c.health.error ? ` — ${c.health.error}` : ''}`);
       if (c.error) lines.push(`  note:   ${c.error}`);
     }
