@@ -12,3 +12,10 @@ export { runBackup, checkOutputFolder, type BackupReport, type BackupProgress, t
 export { inspectBackup, runRestore, type RestoreReport, type RestoreRunOptions, type ValidatedBackup } from './app/restore.js';
 export { backupSpecFrom, BACKUP_FILES, type BackupSpec, type BackupManifest, type ManifestStream, type BackupMeta } from './domain/backup.js';
 export { resolveConnection, type ConnectionFlags } from './infra/connection-options.js';
+export { up, type UpCommand, type UpDeps, type UpResult } from './app/up.js';
+export { stopNode, type StopOptions, type StopResult, type StopMode } from './app/down.js';
+export { demo, type DemoOptions, type DemoResult, type DemoNode } from './app/demo.js';
+export { buildPlan, type BootstrapPlan, type UpRequest, type PlanInputs } from './domain/bootstrap-plan.js';
+export { renderServerConfig, quoteConfString, type ServerConfigSpec, type SecuritySection, type ClusterSection } from './domain/server-config.js';
+export { parseSeeds, parseHostPort, parsePort, routeUrl, validateName, type HostPort } from './domain/seeds.js';
+export { diagnoseServerLog, type Diagnosis, type DiagnosisKind } from './domain/server-log-diagnosis.js';
