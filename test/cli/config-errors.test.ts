@@ -71,6 +71,13 @@ describe('config file errors (built CLI)', () => {
     await expectBadInput(['status'], 'ERR-CORE-0002', /nats-config\.json: key "http_port" must be <= 65535/);
   });
 
+  it('stops up before it writes anything (no data folder, no server)', async () => {
+    const f = await configFile('{"bogus": 1}');
+    await expectBadInput(['up', '--config', f, '--datafolder', 'data', '--cluster', 'c', '--seed', '127.0.0.1:1', '--detach'], 'ERR-CORE-0002', /unknown key "bogus"/);
+    const g = await configFile('{"client_port": -1}');
+    await expectBadInput(['up', '--datafolder', 'data', '--detach', '--config', g], 'ERR-CORE-0002', /key "client_port" must be >= 1/);
+  });
+
   it('with --json also prints the error object on stdout', async () => {
     const f = await configFile('{"bogus": 1}');
     const r = await runCli(['status', '--json', '--config', f], { cwd, env });
