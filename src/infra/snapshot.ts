@@ -2,8 +2,8 @@
  * The JetStream snapshot / restore protocol over a NATS connection, streamed to and from disk
  * (DESIGN §6, §9 "Snapshot"). Memory use does not grow with the stream: snapshot chunks are
  * written synchronously inside the subscription callback before they are acked, so the server's
- * window (8–32 MiB) bounds what is in flight; restore reads the file 128 KiB at a time with a
- * small, fixed number of chunks awaiting the server's reply.
+ * window (8–32 MiB) bounds what is in flight; restore reads the file 256 KiB at a time with a
+ * small, fixed number of chunks (8) awaiting the server's reply.
  *
  * Snapshot: `$JS.API.STREAM.SNAPSHOT.<s>` {deliver_subject, no_consumers, chunk_size, window_size}
  *   → {config, state}; chunks arrive on deliver_subject with a reply subject
@@ -244,9 +244,9 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
 }
 
 export interface RestoreOptions {
-  /** Bytes per chunk (default 128 KiB; must stay below the server's max_payload). */
+  /** Bytes per chunk (default 256 KiB, capped at half the server's max_payload). */
   chunkSize?: number;
-  /** Chunks awaiting the server's reply at once (default 4). Order is kept by the connection. */
+  /** Chunks awaiting the server's reply at once (default 8). Order is kept by the connection. */
   inFlight?: number;
   /** Timeout for each chunk's reply (default 30 s). */
   chunkTimeoutMs?: number;
@@ -272,8 +272,10 @@ export async function restoreFromFile(nc: NatsConnection, meta: BackupMeta, data
   const start = await jsApi<{ deliver_subject: string }>(nc, `${API}.STREAM.RESTORE.${name}`, { config: meta.config, state: meta.state }, 30_000);
   const deliver = start.deliver_subject;
   if (!deliver) throw new NbsError('ERR-BKP-0005', `restore of "${name}": the server gave no deliver subject`);
-  const chunkSize = opts.chunkSize ?? 128 * 1024;
-  const inFlight = Math.max(1, opts.inFlight ?? 4);
+  // 256 KiB, but never more than half the server's max_payload (default 1 MiB).
+  const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
+  const chunkSize = Math.max(1024, Math.min(opts.chunkSize ?? 256 * 1024, Math.floor(maxPayload / 2)));
+  const inFlight = Math.max(1, opts.inFlight ?? 8);
   const chunkTimeout = opts.chunkTimeoutMs ?? 30_000;
   const fh = await open(dataFile, 'r');
   let bytes = 0;
