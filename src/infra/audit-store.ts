@@ -39,42 +39,80 @@ export class AuditStore {
   }
 
   async get(requestId: string): Promise<StoredAudit | null> {
-    const e = await this.kv.get(requestId);
+    const e = await retryOnTimeout(() => this.kv.get(requestId));
     if (!e || e.operation !== 'PUT' || e.length === 0) return null;
     return { record: e.json<AuditRecord>(), revision: e.revision };
   }
 
   /** First write of a request: fails with AuditConflict if the key already exists. */
   async create(record: AuditRecord): Promise<StoredAudit> {
+    const value = JSON.stringify(record);
+    let timedOut = false;
     try {
-      const revision = await this.kv.create(record.request_id, JSON.stringify(record));
+      const revision = await retryOnTimeout(() => this.kv.create(record.request_id, value), () => (timedOut = true));
       return { record, revision };
     } catch (e) {
-      if (isWrongLastSequence(e)) throw new AuditConflict(record.request_id);
+      if (isWrongLastSequence(e)) {
+        // A timed-out attempt may have been stored after all: then it is ours.
+        if (timedOut) {
+          const cur = await this.kv.get(record.request_id);
+          if (cur && cur.string() === value) return { record, revision: cur.revision };
+        }
+        throw new AuditConflict(record.request_id);
+      }
       throw e;
     }
   }
 
   /** Compare-and-set on the revision read before. */
   async update(record: AuditRecord, revision: number): Promise<StoredAudit> {
+    const value = JSON.stringify(record);
+    let timedOut = false;
     try {
-      const next = await this.kv.update(record.request_id, JSON.stringify(record), revision);
+      const next = await retryOnTimeout(() => this.kv.update(record.request_id, value, revision), () => (timedOut = true));
       return { record, revision: next };
     } catch (e) {
-      if (isWrongLastSequence(e)) throw new AuditConflict(record.request_id);
+      if (isWrongLastSequence(e)) {
+        if (timedOut) {
+          const cur = await this.kv.get(record.request_id);
+          if (cur && cur.string() === value) return { record, revision: cur.revision };
+        }
+        throw new AuditConflict(record.request_id);
+      }
       throw e;
     }
   }
 
   /** All records (tests, status): newest value of every key. */
   async list(): Promise<AuditRecord[]> {
+    const names = await retryOnTimeout(async () => {
+      const found: string[] = [];
+      for await (const k of await this.kv.keys()) found.push(k);
+      return found;
+    });
     const out: AuditRecord[] = [];
-    const keys = await this.kv.keys();
-    for await (const k of keys) {
+    for (const k of names) {
       const s = await this.get(k);
       if (s) out.push(s.record);
     }
     return out;
+  }
+}
+
+/**
+ * JetStream answers time out while the bucket's stream elects a new leader (e.g. right after a
+ * server went down): retry for a while instead of failing the request.
+ */
+async function retryOnTimeout<T>(op: () => Promise<T>, onTimeout?: () => void, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await op();
+    } catch (e) {
+      const timeout = /timeout|timed out|no responders/i.test(e instanceof Error ? `${e.name} ${e.message}` : String(e));
+      if (!timeout || i >= attempts) throw e;
+      onTimeout?.();
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 

@@ -179,7 +179,13 @@ async function commit(req: LeaveRequest, ctx: ControllerContext, stored0: Stored
 
   // 3. Record `removing`, then act.
   if (stored.record.phase !== 'removing') {
-    stored = await ctx.audit.update(advance(stored, 'removing', { status: 'pending' }, offline ? 'server offline' : 'forced: server still online'), stored.revision);
+    try {
+      stored = await ctx.audit.update(advance(stored, 'removing', { status: 'pending' }, offline ? 'server offline' : 'forced: server still online'), stored.revision);
+    } catch (e) {
+      if (e instanceof AuditConflict) throw e;
+      // Nothing is removed unless the step is recorded first (the audit bucket needs a quorum too).
+      return pending(req, ctx, stored, `cannot record the removal in the audit bucket (${(e as Error).message}): the cluster has no quorum; nothing was removed`);
+    }
   }
   ctx.publishEvent('leave.removing', { request_id: req.request_id, server_name: name, peer_id: peerId });
   const body = JSON.stringify({ peer: name, ...(peerId ? { peer_id: peerId } : {}) });
@@ -232,7 +238,11 @@ async function finish(req: LeaveRequest, ctx: ControllerContext, stored: StoredA
 
 async function pending(req: LeaveRequest, ctx: ControllerContext, stored: StoredAudit, reason: string): Promise<ControllerReply> {
   const error: ReplyError = { code: 'remove_failed', message: reason };
-  await ctx.audit.update(advance(stored, 'pending', { status: 'pending', error }, reason), stored.revision);
+  try {
+    await ctx.audit.update(advance(stored, 'pending', { status: 'pending', error }, reason), stored.revision);
+  } catch (e) {
+    ctx.log.warn({ request_id: req.request_id, err: (e as Error).message }, 'pending state not recorded (audit bucket unavailable)');
+  }
   ctx.publishEvent('leave.pending', { request_id: req.request_id, server_name: req.params.server_name, reason });
   ctx.log.warn({ request_id: req.request_id, server_name: req.params.server_name, reason }, 'peer removal pending');
   return reply(req, ctx, 'pending', { removed: false, reason, forced: stored.record.params['force'] === true }, error);

@@ -190,7 +190,7 @@ export async function serve(ctx: ControllerContext, msg: IncomingMsg, auditReads
     answer(reply);
     ctx.log.info({ request_id: req.request_id, action: req.action, status: reply.status, code: reply.error?.code }, 'reply');
   } catch (e) {
-    ctx.log.error({ request_id: req.request_id, action: req.action, err: (e as Error).message }, 'handler failed');
+    ctx.log.error({ request_id: req.request_id, action: req.action, err: (e as Error).message, stack: (e as Error).stack }, 'handler failed');
     answer(errorReply(base, 'internal', `controller failed: ${(e as Error).message}`));
   }
 }
