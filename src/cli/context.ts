@@ -25,7 +25,7 @@ export interface CliContext {
 /** A command's result: one data object feeds both the human text and --json (DESIGN §8.4). */
 export interface CommandResult<T extends object = object> {
   data: T;
-  human: (data: T) => string;
+  human(data: T): string;
   /** 0 unless the command reports a failed check (doctor) — errors are thrown as NbsError. */
   exitCode?: 0 | 1 | 3;
 }
