@@ -317,7 +317,11 @@ export async function runRestore(nc: NatsConnection, backup: ValidatedBackup, op
       report.problems.push(...check.problems);
       report.status = check.ok ? 'ok' : 'failed';
     } catch (e) {
-      report.problems.push(describe(e));
+      const why = describe(e);
+      report.problems.push(why);
+      if (desired > 1 && /insufficient resources|no suitable peers/i.test(why)) {
+        report.problems.push(`the target may have fewer than ${desired} JetStream servers: try --replicas 1`);
+      }
       report.status = 'failed';
     }
     report.duration_ms = Date.now() - t0;

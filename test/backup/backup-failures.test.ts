@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -17,6 +17,7 @@ import { CLI, runCli } from '../cli/cli-process.js';
 import { openConnection } from '../../src/infra/nats-connection.js';
 import { runBackup } from '../../src/app/backup.js';
 import { NbsError } from '../../src/domain/errors.js';
+import type { BackupManifest } from '../../src/domain/backup.js';
 
 const BIG = 'BIG';
 const CHUNK = 32 * 1024;
@@ -143,6 +144,36 @@ describe('backup and restore failure paths (single server)', () => {
     const notInBackup = await cli(['restore', '--input', 'good', '--stream', 'OTHER', '--confirm', '--server', server.url]);
     expect(notInBackup.exitCode).toBe(2);
     expect(notInBackup.stderr).toMatch(/stream "OTHER" is not in this backup/);
+  });
+
+  it('a stream the server refuses to restore is reported FAILED (exit 1); --replicas 1 then restores it', async () => {
+    const nc = await openConnection({ servers: [server.url], reconnect: false });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'SMALL', subjects: ['small.>'] });
+    for (let i = 0; i < 10; i++) await jsm.jetstream().publish('small.x', `m${i}`);
+    const b = await cli(['backup', '--stream', 'SMALL', '--output', 'small', '--server', server.url]);
+    expect(b.exitCode, b.stderr).toBe(0);
+    // Turn it into a backup of an R3 stream (checksums updated: a valid backup, not a tampered one).
+    const metaPath = join(work.path, 'small', 'SMALL', 'backup.json');
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config: { num_replicas: number } };
+    meta.config.num_replicas = 3;
+    const text = JSON.stringify(meta, null, 2);
+    await writeFile(metaPath, text);
+    const manifestPath = join(work.path, 'small', 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as BackupManifest;
+    manifest.streams[0]!.files['backup.json'] = { sha256: createHash('sha256').update(text).digest('hex'), size: Buffer.byteLength(text) };
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await jsm.streams.delete('SMALL');
+
+    const failed = await cli(['restore', '--input', 'small', '--confirm', '--server', server.url]);
+    expect(failed.exitCode, failed.stderr).toBe(1);
+    expect(failed.stdout).toMatch(/FAILED SMALL/);
+    expect(failed.stdout).toMatch(/problem: /);
+    expect(failed.stdout).toMatch(/1 of 1 streams FAILED/);
+    const ok = await cli(['restore', '--input', 'small', '--confirm', '--replicas', '1', '--server', server.url]);
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/ok\s+SMALL\s+10 msgs, last seq 10/);
+    await nc.close();
   });
 
   it('an unreachable server is ERR-CORE-0009 (exit 1)', async () => {
