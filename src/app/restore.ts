@@ -269,7 +269,6 @@ export async function runRestore(nc: NatsConnection, backup: ValidatedBackup, op
         opts.progress?.warn?.(`replacing stream ${name}: its ${old.state.messages} messages (${old.state.bytes} bytes, last sequence ${old.state.last_seq}) are lost`);
         await deleteStream(nc, name);
         report.replaced = { messages: old.state.messages, bytes: old.state.bytes, last_seq: old.state.last_seq };
-        report.actions.push(`deleted the existing stream (${old.state.messages} messages)`);
       }
       const config = restoreConfig(s.meta.config, desired);
       if (opts.replicas !== undefined && opts.replicas !== s.meta.config.num_replicas) {
