@@ -301,7 +301,15 @@ export async function runRestore(nc: NatsConnection, backup: ValidatedBackup, op
         if (!(e instanceof JsApiError) || desired <= 1 || !isNameInUseFailure(e.description)) throw e;
         // Known failure of R>1 restores on some server versions: restore at R1, then scale up.
         opts.progress?.warn?.(`restore of ${name} at R${desired} failed (${e.description}); restoring at R1 and scaling up`);
-        if (await streamInfo(nc, name)) await deleteStream(nc, name);
+        // Remove only what this restore left behind (empty, or already holding the backup's
+        // data); a stream someone else created meanwhile is left alone.
+        const leftover = await streamInfo(nc, name);
+        if (leftover) {
+          if (leftover.state.messages !== 0 && leftover.state.last_seq !== s.meta.state.last_seq) {
+            throw new NbsError('ERR-BKP-0005', `stream ${name} appeared during the restore with ${leftover.state.messages} messages; it was left untouched`);
+          }
+          await deleteStream(nc, name);
+        }
         const r1 = await send({ ...config, num_replicas: 1 });
         await updateStream(nc, { ...r1.config, num_replicas: desired });
         report.actions.push(`R${desired} restore failed ("${e.description}"): restored at R1, then scaled to R${desired}`);
