@@ -149,7 +149,12 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
     clearInterval(keepAlive);
   }
   const now = deps.forceSignal?.aborted ?? false;
-  deps.progress(`demo: stopping the nodes (${now ? 'now' : 'lame duck'})…`);
+  deps.progress(`demo: stopping the nodes (${now ? 'now' : 'lame duck; Ctrl-C again stops them now'})…`);
+  const onForce = () => {
+    deps.progress('demo: stopping the nodes now…');
+    for (const f of folders) stopNode(f, { now: true }).catch(() => undefined);
+  };
+  deps.forceSignal?.addEventListener('abort', onForce, { once: true });
   const stops = await Promise.allSettled(
     folders.map((f) => stopNode(f, { now, bin: undefined, timeoutMs: now ? 15_000 : 60_000 }).catch(async (e: unknown) => {
       if (e instanceof NbsError && e.id === 'ERR-BOOT-0006') return null; // already stopped
@@ -157,6 +162,7 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
       return stopNode(f, { now: true });
     })),
   );
+  deps.forceSignal?.removeEventListener('abort', onForce);
   const stopFailed = stops.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (stopFailed) throw stopFailed.reason;
   if (temporary) await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { CommandInput, CommandResult } from '../context.js';
 import { optBool, optString } from '../option-parsing.js';
 import type { DemoResult } from '../../app/demo.js';
+import { forceSignalFor } from './up.js';
 
 export function formatDemo(d: DemoResult): string {
   const lines = [`cluster "${d.cluster}" with ${d.nodes.length} nodes on this machine (meta leader ${d.meta_leader ?? '-'}):`];
@@ -17,16 +18,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
   const dir = optString(options, 'dir', '--dir');
   const detach = optBool(options, 'detach');
   const { demo } = await import('../../app/demo.js');
-  const force = new AbortController();
-  let interrupts = 0;
-  const onSig = () => {
-    interrupts += 1;
-    if (interrupts >= 2) force.abort();
-  };
-  if (!detach) {
-    process.on('SIGINT', onSig);
-    process.on('SIGTERM', onSig);
-  }
+  const force = forceSignalFor(detach);
   try {
     const result = await demo(
       { dir, detach },
@@ -35,7 +27,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
         env: ctx.env,
         cwd: ctx.cwd,
         signal: ctx.signal,
-        forceSignal: force.signal,
+        ...(force.signal ? { forceSignal: force.signal } : {}),
         progress: (l) => ctx.err(l),
         onReady: (r) => {
           if (!ctx.global.json) ctx.out(`${formatDemo({ ...r, stop_commands: [] })}\n\nCtrl-C stops the cluster${r.temporary ? ' and removes its temporary folder' : ''}.`);
@@ -47,7 +39,6 @@ export async function run(input: CommandInput): Promise<CommandResult> {
       human: () => (result.stopped ? `demo stopped${result.temporary ? ` (removed ${result.dir})` : ` (data kept in ${result.dir})`}` : formatDemo(result)),
     };
   } finally {
-    process.off('SIGINT', onSig);
-    process.off('SIGTERM', onSig);
+    force.dispose();
   }
 }

@@ -43,14 +43,18 @@ export function formatUp(d: UpResult): string {
   return lines.join('\n');
 }
 
-/** Foreground runs get a second-Ctrl-C escalation (stop now instead of lame duck). */
-function forceSignalFor(detach: boolean): { signal?: AbortSignal; dispose: () => void } {
+/**
+ * Foreground runs get a second-Ctrl-C escalation (stop now instead of lame duck). A repeat within
+ * a second does not count: under `npx` the terminal's SIGINT and npm's forwarded copy arrive together.
+ */
+export function forceSignalFor(detach: boolean): { signal?: AbortSignal; dispose: () => void } {
   if (detach) return { dispose: () => undefined };
   const force = new AbortController();
-  let count = 0;
+  let first = 0;
   const onSig = () => {
-    count += 1;
-    if (count >= 2) force.abort();
+    const now = Date.now();
+    if (first === 0) first = now;
+    else if (now - first > 1000) force.abort();
   };
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);
