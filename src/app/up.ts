@@ -227,7 +227,7 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
       status: 'already-running',
       pid: proc.pid,
       ready: probe.listening ? readyFacts(probe, 0) : null,
-      notes: [`nats-server ${proc.pid} already runs from ${df.root}; nothing changed`],
+      notes: [`nats-server ${proc.pid} already runs from ${df.root}; nothing changed (to apply other settings: down --confirm, then up)`],
     };
   }
 
