@@ -5,6 +5,7 @@
  * The service's generic audit records received → done/failed with the result; a retry with the
  * same request_id answers already_done. Nodes only ever hold the node credential.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBackup } from '../backup.js';
 import { streamNameProblem } from '../../domain/backup.js';
@@ -13,6 +14,14 @@ import { isNbsError } from '../../domain/errors.js';
 import { replyBase, type ControllerContext } from './context.js';
 
 export const BACKUPS_FOLDER = 'backups';
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** `20261204T153000Z-<request_id>`: sortable, unique per request. */
 export function backupFolderName(at: Date, requestId: string): string {
@@ -34,7 +43,7 @@ export async function handleBackup(req: ControllerRequest, ctx: ControllerContex
   const output = join(ctx.backupDir, backupFolderName(new Date(), req.request_id));
   ctx.publishEvent('backup.started', { request_id: req.request_id, streams, all, output });
   try {
-    const report = await runBackup(ctx.app, { streams, all, output }, { toolVersion: 'controller' });
+    const report = await runBackup(ctx.app, { streams, all, output }, { toolVersion: packageVersion() });
     const result = {
       output: report.output,
       manifest: report.manifest,

@@ -9,7 +9,7 @@ import type { BackupReport } from '../../app/backup.js';
 import { backupSpecFrom, formatBytes } from '../../domain/backup.js';
 import type { CommandInput, CommandResult } from '../context.js';
 import { optBool, optString, optStrings } from '../option-parsing.js';
-import { connectionFlags } from './restore.js';
+import { connectionFlags } from '../connection-flags.js';
 
 export function toolVersion(): string {
   try {

@@ -8,26 +8,9 @@
 import type { RestoreReport, ValidatedBackup } from '../../app/restore.js';
 import { formatBytes } from '../../domain/backup.js';
 import { NbsError } from '../../domain/errors.js';
-import type { ConnectionFlags } from '../../infra/connection-options.js';
 import type { CommandInput, CommandResult } from '../context.js';
+import { connectionFlags } from '../connection-flags.js';
 import { optBool, optInt, optString } from '../option-parsing.js';
-
-/** The connection options shared by backup and restore. */
-export function connectionFlags(o: Record<string, unknown>): ConnectionFlags {
-  const flags: ConnectionFlags = {};
-  for (const [key, flag] of [
-    ['server', '--server'],
-    ['creds', '--creds'],
-    ['nkey', '--nkey'],
-    ['user', '--user'],
-    ['password', '--password'],
-    ['context', '--context'],
-  ] as const) {
-    const v = optString(o, key, flag);
-    if (v !== undefined) flags[key] = v;
-  }
-  return flags;
-}
 
 export function planLines(b: ValidatedBackup, replicas?: number): string[] {
   return b.streams.map(
