@@ -160,17 +160,23 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
   };
 
   const inbox = createInbox(opts.inboxPrefix);
-  const sub = nc.subscribe(inbox, {
-    callback: (err: Error | null, msg: Msg) => {
-      if (finished) return;
-      if (err) return fail(err.message, err);
-      try {
-        onChunk(msg);
-      } catch (e) {
-        fail((e as Error).message, e);
-      }
-    },
-  });
+  let sub: ReturnType<NatsConnection['subscribe']>;
+  try {
+    sub = nc.subscribe(inbox, {
+      callback: (err: Error | null, msg: Msg) => {
+        if (finished) return;
+        if (err) return fail(err.message, err);
+        try {
+          onChunk(msg);
+        } catch (e) {
+          fail((e as Error).message, e);
+        }
+      },
+    });
+  } catch (e) {
+    closeSync(fd);
+    throw new NbsError('ERR-BKP-0002', `snapshot of stream "${stream}" failed: cannot subscribe: ${(e as Error).message}`, { cause: e });
+  }
   const onChunk = (msg: Msg) => {
     if (msg.data.length === 0) {
       const code = msg.headers?.code ?? 0;
