@@ -120,6 +120,7 @@ describe('backup and restore on a 3-node cluster', () => {
     const r = await cli(['backup', '--all', '--output', 'backup', ...server(), '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: skipped stream SCRATCH: memory streams cannot be snapshotted/);
+    expect(r.stderr).not.toContain('\x1b['); // no progress bar when not on a terminal
     const out = JSON.parse(r.stdout) as { streams: Array<{ name: string; messages: number; last_seq: number; replicas: number }>; skipped: Array<{ name: string }> };
     expect(validate('backup.schema.json', out)).toEqual([]);
     expect(out.streams.map((s) => s.name)).toEqual([`KV_${BUCKET}`, STREAM]);
