@@ -5,7 +5,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { connect as tcpConnect, createServer } from 'node:net';
-import { MonitoringClient, distinctRoutes, type Jsz, type Healthz, type Varz } from './monitoring.js';
+import { Agent as HttpAgent, get as httpGet } from 'node:http';
+import { distinctRoutes, type Jsz, type Healthz, type Routez, type Varz } from './monitoring.js';
 import { isProcessAlive } from './process-check.js';
 
 export interface ConfigCheck {
@@ -133,8 +134,46 @@ export interface ReadinessProbe {
   ready: boolean;
 }
 
+const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 4 });
+
+/**
+ * GET a monitoring path as JSON with node:http (a keep-alive agent; much cheaper to load than
+ * fetch, which matters for a CLI that polls right after its start). 503 carries a JSON body too.
+ */
+function monitorJson<T>(host: string, port: number, path: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host, port, path, agent: keepAlive, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        if (res.statusCode !== 200 && res.statusCode !== 503) return reject(new Error(`GET ${path} → HTTP ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/** The monitoring calls the readiness probe needs (node:http based). */
+function monitorFor(port: number, host: string, timeoutMs: number) {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return {
+    varz: () => monitorJson<Varz>(h, port, '/varz', timeoutMs),
+    jsz: () => monitorJson<Jsz>(h, port, '/jsz', timeoutMs),
+    healthz: () => monitorJson<Healthz>(h, port, '/healthz', timeoutMs),
+    routez: () => monitorJson<Routez>(h, port, '/routez', timeoutMs),
+  };
+}
+
 export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Promise<ReadinessProbe> {
-  const mon = MonitoringClient.forPort(httpPort, host, 1500);
+  const mon = monitorFor(httpPort, host, 1500);
   const p: ReadinessProbe = {
     listening: false,
     serverName: null,
