@@ -16,6 +16,7 @@ import type { NodePorts } from '../domain/node-state.js';
 import { probeCandidate } from '../infra/binary-probe.js';
 import type { ResolutionReport } from './resolve-binary.js';
 import type { ClusterFacts, NodeFacts } from './status.js';
+import { controllerCheck } from './controller/doctor-check.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -248,7 +249,7 @@ export const natsCliCheck: DoctorCheck = {
 };
 
 /** Every check, in the order doctor prints them. Append new checks here. */
-export const DOCTOR_CHECKS: DoctorCheck[] = [resolutionCheck, versionCheck, configCheck, nodeStateCheck, pidCheck, portsCheck, dataFolderCheck, natsCliCheck];
+export const DOCTOR_CHECKS: DoctorCheck[] = [resolutionCheck, versionCheck, configCheck, nodeStateCheck, pidCheck, portsCheck, dataFolderCheck, natsCliCheck, controllerCheck];
 
 /** Run the enabled checks (concurrently; results in list order). A check that throws is a fail. */
 export async function runChecks(ctx: DoctorContext, checks: readonly DoctorCheck[] = DOCTOR_CHECKS): Promise<Array<CheckResult & { id: string; title: string }>> {

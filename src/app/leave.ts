@@ -179,6 +179,7 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
   const plan = (prepared.result?.['plan'] as LeavePlan | undefined) ?? undefined;
   if (prepared.status === 'already_done' && prepared.result?.['phase'] === 'done') {
     await markLeft('removed');
+    await rm(df.path('leaveRequest'), { force: true });
     return { ...base, request_id: lr.request_id, status: 'removed', forced: lr.force, stopped: false, removal: prepared.result, controller_id: prepared.controller.id, ...(plan ? { plan } : {}) };
   }
   if (prepared.status === 'refused' || (prepared.status === 'already_done' && prepared.result?.['phase'] === 'refused')) {
@@ -227,6 +228,8 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
 
   if (committed.status === 'done' || (committed.status === 'already_done' && committed.result?.['phase'] === 'done')) {
     await markLeft('removed');
+    // Finished: state.json `left.request_id` keeps the id; the request file only means "in progress".
+    await rm(df.path('leaveRequest'), { force: true });
     return { ...base, request_id: lr.request_id, status: 'removed', forced: lr.force, stopped, removal: committed.result ?? {}, controller_id: committed.controller.id, timings_ms: timings, ...(plan ? { plan } : {}) };
   }
   if (committed.status === 'pending') {

@@ -100,6 +100,11 @@ describe('leave with a node already down', () => {
     // The audit bucket (R3) has no quorum either: the controller could not even record `removing`,
     // so it did not act; the record still says `accepted` (forced).
     expect(out.reason).toMatch(/no quorum|no reply/);
+    // status shows the pending leave of this node.
+    const st = await cli(['status', '--datafolder', n2.datafolder, '--json'], { cwd: c.root });
+    const node = st.json<{ node: { pending_leave: { request_id: string } | null; left: { result: string } | null } }>().node;
+    expect(node.pending_leave?.request_id).toBe(forcedId);
+    expect(node.left?.result).toBe('pending');
   });
 
   it('once the down node is back, the same leave completes through another server', async () => {
