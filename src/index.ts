@@ -19,3 +19,13 @@ export { buildPlan, type BootstrapPlan, type UpRequest, type PlanInputs } from '
 export { renderServerConfig, quoteConfString, type ServerConfigSpec, type SecuritySection, type ClusterSection } from './domain/server-config.js';
 export { parseSeeds, parseHostPort, parsePort, routeUrl, validateName, type HostPort } from './domain/seeds.js';
 export { diagnoseServerLog, type Diagnosis, type DiagnosisKind } from './domain/server-log-diagnosis.js';
+export { initIdentity, type InitOptions, type InitResult } from './app/init.js';
+export { leaveCluster, type LeaveOptions, type LeaveResult, type LeaveStatus } from './app/leave.js';
+export { startController, type ControllerOptions, type RunningController } from './app/controller/service.js';
+export { HANDLERS as CONTROLLER_HANDLERS } from './app/controller/handlers.js';
+export { planLeave, quorumOf, checkGroup, type LeavePlan, type GroupCheck, type MetaFacts, type StreamFacts, type PeerFact } from './domain/quorum.js';
+export * from './domain/control-plane.js';
+export { buildNodeBundle, userPermissions, validateClusterName, ACCOUNTS, USER_ROLES, NODE_INBOX_PREFIX, type NodeBundle, type BundleUser, type UserRole, type Permissions } from './domain/identity.js';
+export { renderSecuredConfig, type SecuredConfigSection } from './domain/secured-config.js';
+export { readBundle, readControllerDir, type ControllerIdentity } from './infra/bundle-file.js';
+export { AuditStore } from './infra/audit-store.js';
