@@ -186,7 +186,8 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
     // A refusal is final for this request_id: the next attempt (e.g. with --force) starts afresh.
     await rm(df.path('leaveRequest'), { force: true });
     const reasons = prepared.error?.details ?? (plan?.reasons ?? []);
-    throw new NbsError('ERR-CTL-0004', `the controller refused the leave of ${state.server_name}: ${prepared.error?.message ?? 'unsafe'}`, {
+    const why = prepared.error?.code === 'quorum' ? 'quorum would be lost' : prepared.error?.code === 'in_flight' ? 'another membership change is in flight' : prepared.error?.code === 'not_a_peer' ? 'not a member of the meta group' : prepared.error?.code === 'no_meta_leader' ? 'the meta group has no leader' : (prepared.error?.message ?? 'unsafe');
+    throw new NbsError('ERR-CTL-0004', `the controller refused the leave of ${state.server_name}: ${why}`, {
       details: reasons,
       data: { request_id: lr.request_id, code: prepared.error?.code ?? null, ...(plan ? { plan } : {}) },
       hint: prepared.error?.code === 'not_a_peer' ? 'this server is not a member of the meta group; nothing to remove' : 'read the numbers above; leave --confirm --force overrides when you accept the risk',

@@ -29,6 +29,7 @@ describe('init', () => {
     const dir = await tmp();
     const r = await initIdentity({ cluster: 'prod-1', out: join(dir, 'id'), seeds: ['a.example', 'b.example:7222'], cwd: dir });
     expect(r.seeds).toEqual(['a.example:6222', 'b.example:7222']);
+    expect(validate('init.schema.json', r)).toEqual([]);
     const files = [r.bundle, ...(await readdir(r.controller_dir)).map((f) => join(r.controller_dir, f)), ...r.contexts.map((c) => c.file)];
     for (const f of files) expect((await stat(f)).mode & 0o777, f).toBe(0o600);
     const bundle = await readBundle(r.bundle);

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { tempDir, waitFor } from '../support/nats-harness.js';
+import { validate } from '../../src/infra/json-schema.js';
 import { cli, connectWithSeed, metaView, startControllerProcess, startSecuredCluster, waitForMeta, type ControllerProcess, type SecuredCluster } from './secured-cluster.js';
 
 let root: { path: string; remove: () => Promise<void> };
@@ -93,6 +94,7 @@ describe('leave with a node already down', () => {
     expect(r.exitCode, r.stderr).toBe(1);
     const out = r.json<{ status: string; stopped: boolean; forced: boolean; request_id: string; reason: string }>();
     expect(out).toMatchObject({ status: 'pending', stopped: true, forced: true });
+    expect(validate('leave.schema.json', out)).toEqual([]);
     forcedId = out.request_id;
     expect(() => process.kill(pid!, 0)).toThrow();
     const state = JSON.parse(await readFile(join(n2.datafolder, 'state.json'), 'utf8')) as { left: { result: string } };

@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { tempDir } from '../support/nats-harness.js';
+import { validate } from '../../src/infra/json-schema.js';
 import { cli, connectWithSeed, metaView, startControllerProcess, startSecuredCluster, waitForMeta, type ControllerProcess, type SecuredCluster } from './secured-cluster.js';
 
 let root: { path: string; remove: () => Promise<void> };
@@ -124,6 +125,7 @@ describe('leave --confirm on node 4', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const out = r.json<{ status: string; request_id: string; stopped: boolean; removal: { meta_peers_after: string[] } }>();
     expect(out.status).toBe('removed');
+    expect(validate('leave.schema.json', out)).toEqual([]);
     expect(out.stopped).toBe(true);
     expect(out.removal.meta_peers_after).not.toContain(n4.name);
     requestId = out.request_id;
