@@ -25,7 +25,7 @@ import {
 import { NbsError } from '../domain/errors.js';
 import { validate } from '../infra/json-schema.js';
 import type { NatsConnection } from '../infra/nats-connection.js';
-import { deleteStream, JsApiError, restoreFromFile, streamInfo, updateStream, type StreamInfoJson } from '../infra/snapshot.js';
+import { deleteStream, jsApi, JsApiError, restoreFromFile, streamInfo, updateStream, type StreamInfoJson } from '../infra/snapshot.js';
 
 export interface ValidatedStream {
   entry: ManifestStream;
@@ -159,7 +159,8 @@ export async function inspectBackup(input: string, opts: { stream?: string; cwd?
 }
 
 export interface RestoreProgress {
-  streamStart?(name: string, totalBytes: number): void;
+  /** May return a promise: the restore of that stream waits for it. */
+  streamStart?(name: string, totalBytes: number): void | Promise<void>;
   bytes?(name: string, sent: number): void;
   streamDone?(name: string): void;
   warn?(message: string): void;
@@ -214,6 +215,23 @@ async function waitForReplicas(nc: NatsConnection, name: string, replicas: numbe
     const peers = info?.cluster?.replicas ?? [];
     if (info && peers.length >= replicas - 1 && peers.every((p) => p.current && !p.offline)) return true;
     await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/**
+ * Wait (bounded) until the stream's leader answers a message read; any answer counts, also
+ * "no message found" — only silence means no leader yet (seen for a while after a scale-up).
+ */
+async function waitReadable(nc: NatsConnection, name: string, seq: number, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await jsApi(nc, `$JS.API.STREAM.MSG.GET.${name}`, { seq: Math.max(seq, 1) }, 2000);
+      return true;
+    } catch (e) {
+      if (e instanceof JsApiError) return true;
+    }
   }
   return false;
 }
@@ -281,7 +299,7 @@ export async function runRestore(nc: NatsConnection, backup: ValidatedBackup, op
         report.actions.push(`placement cluster "${placed}" dropped (the target cluster is "${target.cluster}")`);
       }
       const send = async (cfg: typeof config) => {
-        opts.progress?.streamStart?.(name, s.entry.files['stream.tar.s2'].size);
+        await opts.progress?.streamStart?.(name, s.entry.files['stream.tar.s2'].size);
         try {
           return await restoreFromFile(nc, { config: cfg, state: s.meta.state }, s.dataFile, {
             ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
@@ -317,12 +335,15 @@ export async function runRestore(nc: NatsConnection, backup: ValidatedBackup, op
       if (desired > 1 && !(await waitForReplicas(nc, name, desired))) {
         report.actions.push(`followers not current yet after 30 s; check with: nats stream info ${name}`);
       }
+      if (!(await waitReadable(nc, name, s.meta.state.last_seq))) {
+        report.problems.push('the stream did not answer a message read within 30 s (no leader?)');
+      }
       const after = await streamInfo(nc, name);
       if (!after) throw new NbsError('ERR-BKP-0005', `stream ${name} is missing after the restore`);
       report.actual = { messages: after.state.messages, last_seq: after.state.last_seq };
       const check = checkRestoredState(s.meta.state, after.state);
       report.problems.push(...check.problems);
-      report.status = check.ok ? 'ok' : 'failed';
+      report.status = check.ok && report.problems.length === 0 ? 'ok' : 'failed';
     } catch (e) {
       const why = describe(e);
       report.problems.push(why);
