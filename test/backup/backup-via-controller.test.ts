@@ -52,6 +52,7 @@ describe('backup through the controller', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const out = r.json<{ ok: boolean; via: string; request_id: string; status: string; result: { output: string; streams: Array<{ name: string; messages: number; last_seq: number }> } }>();
     expect(out).toMatchObject({ ok: true, via: 'controller', status: 'done' });
+    expect(validate('backup.schema.json', out)).toEqual([]);
     expect(out.result.streams.map((s) => [s.name, s.messages, s.last_seq])).toEqual([
       ['EVENTS', 500, 500],
       ['KV_prefs', 3, 3],
