@@ -2,6 +2,7 @@
  * Drive the BUILT CLI (`node dist/cli/main.js`; build with `npx tsc -p tsconfig.json` first) and
  * make sure every node it started is gone after the test, even on failure.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,19 @@ export async function runCli(args: string[], opts: { cwd: string; env: Record<st
 /** Data folders a test used: killNodes() SIGKILLs whatever their pid files still name. */
 export class NodeTracker {
   readonly folders = new Set<string>();
+  constructor() {
+    // Backstop when afterAll never runs (worker killed, timeout): SIGKILL what the pid files name.
+    process.once('exit', () => {
+      for (const f of this.folders) {
+        try {
+          const pid = Number.parseInt(readFileSync(join(f, 'nats-server.pid'), 'utf8'), 10);
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          /* none */
+        }
+      }
+    });
+  }
   add(folder: string): string {
     this.folders.add(folder);
     return folder;
