@@ -2,7 +2,7 @@
  * Progress display for backup/restore: a cli-progress bar (bytes and rate) on a terminal only;
  * nothing when stderr is piped or with --json. Warnings always go to stderr.
  */
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { BackupProgress } from '../app/backup.js';
 import type { RestoreProgress } from '../app/restore.js';
 import { formatBytes } from '../domain/backup.js';
@@ -14,12 +14,14 @@ export interface TransferProgress {
   stop(): void;
 }
 
-export function transferProgress(ctx: CliContext, verb: 'backup' | 'restore'): TransferProgress {
+export async function transferProgress(ctx: CliContext, verb: 'backup' | 'restore'): Promise<TransferProgress> {
   const warn = (m: string) => ctx.err(`warning: ${m}`);
   const interactive = ctx.isTTY && !ctx.global.json && Boolean(process.stderr.isTTY);
   if (!interactive) return { progress: { warn }, stop: () => undefined };
+  // Loaded only when a bar is drawn.
+  const cliProgress = (await import('cli-progress')).default;
 
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: SingleBar | undefined;
   let started = 0;
   const rate = (n: number) => {
     const s = (Date.now() - started) / 1000;

@@ -39,7 +39,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
   const conn = await resolveConnection(connectionFlags(o), { cwd: ctx.cwd, home: ctx.env['HOME'], xdgConfigHome: ctx.env['XDG_CONFIG_HOME'] });
   const nc = await openConnection({ ...conn.spec, name: 'nats-bootstrap backup', reconnect: false });
   const { transferProgress } = await import('../transfer-progress.js');
-  const bar = transferProgress(ctx, 'backup');
+  const bar = await transferProgress(ctx, 'backup');
   try {
     const data = await runBackup(nc, spec, { progress: bar.progress, signal: ctx.signal, toolVersion: toolVersion(), cwd: ctx.cwd });
     return { data, human: (d) => formatBackup(d as BackupReport) };

@@ -40,7 +40,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
   const conn = await resolveConnection(flags, { cwd: ctx.cwd, home: ctx.env['HOME'], xdgConfigHome: ctx.env['XDG_CONFIG_HOME'] });
   const nc = await openConnection({ ...conn.spec, name: 'nats-bootstrap restore', reconnect: false });
   const { transferProgress } = await import('../transfer-progress.js');
-  const bar = transferProgress(ctx, 'restore');
+  const bar = await transferProgress(ctx, 'restore');
   try {
     const data = await runRestore(nc, backup, { replace, ...(replicas !== undefined ? { replicas } : {}), progress: bar.progress, signal: ctx.signal });
     return { data, human: (d) => formatRestore(d as RestoreReport), exitCode: data.ok ? 0 : 1 };
