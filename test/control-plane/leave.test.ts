@@ -46,7 +46,8 @@ beforeAll(async () => {
   c = await startSecuredCluster(root.path, 4);
   await waitForMeta(c.nodes, 4);
   ctl = await startControllerProcess(c);
-  app = await connectWithSeed(await c.seed('app-admin'), c.urls);
+  // Reconnects: it may sit on node 4, which leaves.
+  app = await connectWithSeed(await c.seed('app-admin'), c.urls, { reconnect: true });
   const jsm = await jetstreamManager(app);
   const js = jetstream(app);
   for (const s of STREAMS) {

@@ -176,11 +176,11 @@ export async function startControllerProcess(c: SecuredCluster, env: Record<stri
   };
 }
 
-export async function connectWithSeed(seed: string, servers: string[], opts: { inboxPrefix?: string; name?: string } = {}): Promise<NatsConnection> {
+export async function connectWithSeed(seed: string, servers: string[], opts: { inboxPrefix?: string; name?: string; reconnect?: boolean } = {}): Promise<NatsConnection> {
   return connect({
     servers,
     authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)),
-    reconnect: false,
+    ...(opts.reconnect ? { maxReconnectAttempts: -1, reconnectTimeWait: 250 } : { reconnect: false }),
     ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
     ...(opts.name ? { name: opts.name } : {}),
   });
