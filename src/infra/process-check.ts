@@ -10,6 +10,15 @@ export async function isProcessAlive(pid: number, nameHint?: string): Promise<bo
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (process.platform === 'linux') {
+    // A zombie has exited; its parent (often init) may take a second or more to reap it.
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+    } catch {
+      return false;
+    }
+  }
   if (!nameHint || process.platform !== 'linux') return true;
   try {
     const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');

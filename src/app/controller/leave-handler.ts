@@ -131,7 +131,27 @@ async function prepare(req: LeaveRequest, ctx: ControllerContext, existing: Stor
   await ctx.audit.update(rec, stored.revision);
   ctx.publishEvent('leave.accepted', { request_id: req.request_id, server_name: p.server_name, forced: force, overridden: plan.ok ? [] : plan.reasons });
   ctx.log.info({ request_id: req.request_id, server_name: p.server_name, forced: force }, 'leave accepted: node may stop');
+  await moveConnectionsOff(ctx, p.server_name);
   return reply(req, ctx, 'accepted', { plan, forced: force, overridden: plan.ok ? [] : plan.reasons });
+}
+
+/**
+ * Reconnect the controller's own connections that sit on the leaving server to another server:
+ * nats-server's lame duck shuts down right after handing off its RAFT leaderships when no client
+ * is connected, but waits the whole grace period (then evicts clients ≤ 1 s apart) otherwise.
+ */
+async function moveConnectionsOff(ctx: ControllerContext, server: string): Promise<void> {
+  for (const nc of [ctx.control, ctx.sys, ctx.app]) {
+    for (let i = 0; i < 4 && !nc.isClosed() && nc.info?.server_name === server; i++) {
+      try {
+        await nc.reconnect();
+        await nc.flush();
+      } catch (e) {
+        ctx.log.warn({ err: (e as Error).message, server }, 'could not move a controller connection off the leaving server');
+        break;
+      }
+    }
+  }
 }
 
 function metaHas(facts: ClusterFacts, name: string): boolean {
