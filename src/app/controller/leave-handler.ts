@@ -142,10 +142,16 @@ async function prepare(req: LeaveRequest, ctx: ControllerContext, existing: Stor
  */
 async function moveConnectionsOff(ctx: ControllerContext, server: string): Promise<void> {
   for (const nc of [ctx.control, ctx.sys, ctx.app]) {
-    for (let i = 0; i < 4 && !nc.isClosed() && nc.info?.server_name === server; i++) {
+    // The pool round-robins over every advertised address, several of which may be this server.
+    for (let i = 0; i < 12 && !nc.isClosed() && nc.info?.server_name === server; i++) {
       try {
         await nc.reconnect();
-        await nc.flush();
+        // flush fails while the old connection goes away; retry until the new one answers.
+        for (let j = 0; j < 40; j++) {
+          if (await nc.flush().then(() => true, () => false)) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        ctx.log.debug({ server, now_on: nc.info?.server_name, attempt: i + 1 }, 'moved a controller connection');
       } catch (e) {
         ctx.log.warn({ err: (e as Error).message, server }, 'could not move a controller connection off the leaving server');
         break;
