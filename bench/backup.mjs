@@ -4,9 +4,12 @@
  * through the BUILT CLI (`npm run build` first), against `tar -cf` of the stream's store folder
  * measured in the same run. Prints MiB/s, the ratios (goal: backup >= 0.5x tar, restore >= 0.3x)
  * and the CLI's peak RSS (goal < 200 MB), read from the child's own getrusage at exit.
+ * Each of BENCH_REPS runs (default 5) does tar and the CLI backup in alternating order, each after
+ * `sync` with the store in the page cache, then deletes the stream and restores it with the CLI;
+ * the report gives medians and every run.
  *
- *   npm run bench:backup            # 256 MiB
- *   BENCH_MIB=64 npm run bench:backup
+ *   npm run bench:backup            # 256 MiB, 5 runs
+ *   BENCH_MIB=64 BENCH_REPS=3 npm run bench:backup
  */
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +25,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const MIB = Number(process.env.BENCH_MIB ?? 256);
+const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 5));
 const MSG = 16 * 1024;
 const STREAM = 'BENCH';
 // Preloaded into the CLI child: report its peak RSS (getrusage ru_maxrss, KiB on Linux) at exit.
@@ -92,46 +96,75 @@ try {
   await nc.close();
   const streamMiB = info.state.bytes / 1024 / 1024;
 
-  // Baseline: tar of the stream's store folder (page cache is warm for both).
-  const streamDir = join(store, 'jetstream', '$G', 'streams', STREAM);
-  const storeMiB = (await folderBytes(streamDir)) / 1024 / 1024;
-  // Median of 3, each after `sync` so no step pays for another one's dirty pages.
-  const tarRuns = [];
-  for (let i = 0; i < 3; i++) {
+  // Every measured step starts after `sync` (nobody pays for another step's dirty pages) and
+  // reads the store from a warm page cache (it was just written). Each repetition runs `tar` and
+  // the CLI backup in alternating order, then the CLI restore; medians over all repetitions.
+  const streamsDir = join(store, 'jetstream', '$G', 'streams');
+  const tarOnce = async () => {
     await run('sync');
     const t0 = process.hrtime.bigint();
     // GNU tar exits 1 when a file changed while read (the server may still update its index): fine here.
-    await run('tar', ['-cf', join(work, 'baseline.tar'), '--warning=no-file-changed', '-C', join(store, 'jetstream', '$G', 'streams'), STREAM]).catch((e) => {
+    await run('tar', ['-cf', join(work, 'baseline.tar'), '--warning=no-file-changed', '-C', streamsDir, STREAM]).catch((e) => {
       if (e.code !== 1) throw e;
     });
-    tarRuns.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await rm(join(work, 'baseline.tar'));
+    return seconds;
+  };
+  const runs = { tar: [], backup: [], backupIn: [], restore: [], restoreIn: [], rssB: [], rssR: [], storeMiB: [], archiveMiB: [] };
+  for (let rep = 0; rep < REPS; rep++) {
+    runs.storeMiB.push((await folderBytes(join(streamsDir, STREAM))) / 1024 / 1024);
+    const out = join(work, `backup-${rep}`);
+    const backupOnce = async () => {
+      await run('sync');
+      const b = await cli(['backup', '--stream', STREAM, '--output', out, '--server', url, '--json']);
+      runs.backup.push(b.seconds);
+      runs.backupIn.push(b.json.duration_ms / 1000);
+      runs.rssB.push(b.maxRssMB);
+      runs.archiveMiB.push(b.json.total_bytes / 1024 / 1024);
+    };
+    if (rep % 2 === 0) {
+      runs.tar.push(await tarOnce());
+      await backupOnce();
+    } else {
+      await backupOnce();
+      runs.tar.push(await tarOnce());
+    }
+    nc = await connect({ servers: url });
+    await (await jetstreamManager(nc)).streams.delete(STREAM);
+    await nc.close();
+    await run('sync');
+    const r = await cli(['restore', '--input', out, '--confirm', '--server', url, '--json']);
+    if (!r.json.ok) throw new Error(`restore check failed: ${JSON.stringify(r.json.streams)}`);
+    runs.restore.push(r.seconds);
+    runs.restoreIn.push(r.json.duration_ms / 1000);
+    runs.rssR.push(r.maxRssMB);
+    await rm(out, { recursive: true, force: true });
+    process.stderr.write(`run ${rep + 1}/${REPS}: tar ${runs.tar[rep].toFixed(2)} s, backup ${runs.backup[rep].toFixed(2)} s, restore ${runs.restore[rep].toFixed(2)} s\n`);
   }
-  const tarSeconds = tarRuns.sort((a, b) => a - b)[1];
 
-  await run('sync');
-  const backup = await cli(['backup', '--stream', STREAM, '--output', join(work, 'backup'), '--server', url, '--json']);
-  const archiveMiB = backup.json.total_bytes / 1024 / 1024;
-
-  nc = await connect({ servers: url });
-  await (await jetstreamManager(nc)).streams.delete(STREAM);
-  await nc.close();
-  await run('sync');
-  const restore = await cli(['restore', '--input', join(work, 'backup'), '--confirm', '--server', url, '--json']);
-  if (!restore.json.ok) throw new Error(`restore check failed: ${JSON.stringify(restore.json.streams)}`);
-
-  const rate = (mib, s) => mib / s;
-  const tarRate = rate(storeMiB, tarSeconds);
-  const backupRate = rate(streamMiB, backup.seconds);
-  const restoreRate = rate(streamMiB, restore.seconds);
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  const all = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
+  const tarSeconds = median(runs.tar);
+  const storeMiB = median(runs.storeMiB);
+  const tarRate = storeMiB / tarSeconds;
+  const line = (label, xs, goal) => {
+    const s = median(xs);
+    const rate = streamMiB / s;
+    return `${label}: ${s.toFixed(2)} s  ${rate.toFixed(0)} MiB/s  ratio ${(rate / tarRate).toFixed(2)}x tar${goal ? ` (goal >= ${goal}x)` : ''}  [${all(xs)}]`;
+  };
   const lines = [
-    `stream ${STREAM}: ${info.state.messages} msgs, ${streamMiB.toFixed(1)} MiB (store folder ${storeMiB.toFixed(1)} MiB, archive ${archiveMiB.toFixed(1)} MiB)`,
-    `tar -cf store folder : ${tarSeconds.toFixed(2)} s  ${tarRate.toFixed(0)} MiB/s  (median of ${tarRuns.map((t) => t.toFixed(2)).join(', ')} s)`,
-    `backup (CLI, wall)   : ${backup.seconds.toFixed(2)} s  ${backupRate.toFixed(0)} MiB/s  ratio ${(backupRate / tarRate).toFixed(2)}x tar (goal >= 0.5x)`,
-    `  in-process         : ${(backup.json.duration_ms / 1000).toFixed(2)} s  ratio ${(tarSeconds / (backup.json.duration_ms / 1000)).toFixed(2)}x tar (without node start-up and connect)`,
-    `restore (CLI, wall)  : ${restore.seconds.toFixed(2)} s  ${restoreRate.toFixed(0)} MiB/s  ratio ${(restoreRate / tarRate).toFixed(2)}x tar (goal >= 0.3x)`,
-    `  in-process         : ${(restore.json.duration_ms / 1000).toFixed(2)} s  ratio ${(tarSeconds / (restore.json.duration_ms / 1000)).toFixed(2)}x tar (without start-up, connect and the checksum pass)`,
-    `peak RSS of the CLI  : backup ${backup.maxRssMB.toFixed(0)} MB, restore ${restore.maxRssMB.toFixed(0)} MB (goal < 200 MB)`,
+    `stream ${STREAM}: ${info.state.messages} msgs, ${streamMiB.toFixed(1)} MiB (store folder ${storeMiB.toFixed(1)} MiB, archive ${median(runs.archiveMiB).toFixed(1)} MiB); medians of ${REPS} runs [each run]`,
+    `tar -cf store folder : ${tarSeconds.toFixed(2)} s  ${tarRate.toFixed(0)} MiB/s  [${all(runs.tar)}]`,
+    line('backup (CLI, wall)   ', runs.backup, 0.5),
+    line('  in-process         ', runs.backupIn) + ' (without node start-up and connect)',
+    line('restore (CLI, wall)  ', runs.restore, 0.3),
+    line('  in-process         ', runs.restoreIn) + ' (without start-up, connect and the checksum pass)',
+    `peak RSS of the CLI  : backup ${Math.max(...runs.rssB).toFixed(0)} MB, restore ${Math.max(...runs.rssR).toFixed(0)} MB (max of ${REPS}; goal < 200 MB)`,
   ];
   console.log(lines.join('\n'));
 } finally {
