@@ -202,6 +202,15 @@ describe('leave --confirm on node 4', () => {
     expect(r.stderr).toMatch(/ERR-BOOT-0009/);
   });
 
+  it('up --rejoin brings the left node back as a fresh member of the secured cluster', async () => {
+    const r = await c.up(c.nodes[3]!, ['--rejoin']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await waitForMeta(c.nodes, 4);
+    const state = JSON.parse(await readFile(join(c.nodes[3]!.datafolder, 'state.json'), 'utf8')) as { left: unknown; bundle: string };
+    expect(state.left).toBeNull();
+    expect(state.bundle).toBe(c.bundle);
+  });
+
   it("no file on a node (data folders, bundle) contains a controller-side secret", async () => {
     const secrets = await Promise.all((['system', 'controller', 'app-admin', 'app-user'] as const).map((r) => c.seed(r)));
     const files = [c.bundle];
