@@ -124,4 +124,25 @@ describe('leave with a node already down', () => {
     expect(rec?.params.force).toBe(true);
     expect(rec?.history.map((h) => h.phase)).toEqual(['received', 'accepted', 'removing', 'done']);
   });
+
+  it('controller unreachable: the node does not stop; --stop-anyway stops it and says the removal is pending', async () => {
+    const code = await ctl.stop();
+    expect(code).toBe(0);
+    expect(ctl.logs.join('\n')).toMatch(/controller stopped/);
+    const n3 = c.nodes[2]!;
+    const pid = await n3.pid();
+    const r = await cli(['leave', '--confirm', '--timeout', '5', '--datafolder', n3.datafolder], { cwd: c.root });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/error\[ERR-CTL-0001\]: no controller is listening/);
+    expect(await isProcessAlive(pid!)).toBe(true);
+    expect((JSON.parse(await readFile(join(n3.datafolder, 'state.json'), 'utf8')) as { left: unknown }).left).toBeNull();
+
+    const anyway = await cli(['leave', '--confirm', '--stop-anyway', '--timeout', '5', '--datafolder', n3.datafolder, '--json'], { cwd: c.root });
+    expect(anyway.exitCode).toBe(1);
+    const out = anyway.json<{ status: string; stopped: boolean; reason: string }>();
+    expect(out).toMatchObject({ status: 'pending', stopped: true });
+    expect(out.reason).toMatch(/removal is still pending/);
+    expect(await isProcessAlive(pid!)).toBe(false);
+    expect((JSON.parse(await readFile(join(n3.datafolder, 'state.json'), 'utf8')) as { left: { result: string } }).left.result).toBe('pending');
+  });
 });

@@ -123,6 +123,11 @@ describe('leave --confirm on node 4', () => {
     })();
     console.log('stream members before leave:', JSON.stringify(before));
 
+    const unconfirmed = await cli(['leave', '--datafolder', n4.datafolder], { cwd: c.root });
+    expect(unconfirmed.exitCode).toBe(3);
+    expect(unconfirmed.stderr).toMatch(/error\[ERR-CORE-0005\]/);
+    expect(await isProcessAlive(pid!)).toBe(true);
+
     const r = await cli(['leave', '--confirm', '--datafolder', n4.datafolder, '--json'], { cwd: c.root });
     expect(r.exitCode, r.stderr).toBe(0);
     const out = r.json<{ status: string; request_id: string; stopped: boolean; removal: { meta_peers_after: string[] } }>();
