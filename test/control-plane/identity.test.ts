@@ -13,6 +13,7 @@ import { checkGroup, planLeave, quorumOf } from '../../src/domain/quorum.js';
 import { validate } from '../../src/infra/json-schema.js';
 import { NbsError } from '../../src/domain/errors.js';
 import { natsServerBin, tempDir } from '../support/nats-harness.js';
+import { cli } from './secured-cluster.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -80,6 +81,25 @@ describe('init', () => {
     await expect(readBundle(join(dir, 'mixed.json'))).rejects.toThrow(/does not match/);
     await writeFile(join(dir, 'extra.json'), JSON.stringify({ ...ba, extra: 1 }));
     await expect(readBundle(join(dir, 'extra.json'))).rejects.toThrow(/unknown key "extra"/);
+  });
+});
+
+describe('up --bundle input checks (nothing written)', () => {
+  it('refuses a bundle of another cluster and an invalid bundle with exit 2', async () => {
+    const dir = await tmp();
+    const r = await initIdentity({ cluster: 'c1', out: 'id', seeds: [], cwd: dir });
+    await writeFile(join(dir, 'broken.json'), '{"schema_version": 1');
+    for (const [bundle, cluster, re] of [
+      [r.bundle, 'other', /does not match the node bundle's cluster "c1"/],
+      [join(dir, 'broken.json'), 'c1', /not valid JSON/],
+      [join(dir, 'missing.json'), 'c1', /cannot read node bundle/],
+    ] as const) {
+      const out = await cli(['up', '--cluster', cluster, '--bundle', bundle, '--seed', '127.0.0.1:1', '--datafolder', join(dir, 'node'), '--detach'], { cwd: dir });
+      expect(out.exitCode, out.stderr).toBe(2);
+      expect(out.stderr).toMatch(/error\[ERR-CTL-0002\]/);
+      expect(out.stderr).toMatch(re);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['broken.json', 'id']);
   });
 });
 
