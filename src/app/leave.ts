@@ -162,7 +162,8 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
   const timings: NonNullable<LeaveResult['timings_ms']> = {};
   let t0 = Date.now();
   try {
-    nc = await connectAsNode(bundle, ps.running ? [urls.own, ...lr.servers] : lr.servers, `nbs-leave-${state.server_name}`);
+    const via = ps.running || lr.servers.length === 0 ? [urls.own, ...lr.servers] : lr.servers;
+    nc = await connectAsNode(bundle, via, `nbs-leave-${state.server_name}`);
     say(`asking the controller of ${bundle.cluster} whether ${state.server_name} may leave (request ${lr.request_id})`);
     prepared = await requestController(nc, bundle.cluster, request('prepare'), Math.min(timeoutMs, 30_000));
   } catch (e) {
@@ -215,7 +216,7 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
   // 3. commit — through the other servers (this one is down now).
   let committed: ControllerReply;
   try {
-    nc = await connectAsNode(bundle, lr.servers, `nbs-leave-${state.server_name}`);
+    nc = await connectAsNode(bundle, lr.servers.length > 0 ? lr.servers : [urls.own], `nbs-leave-${state.server_name}`);
     say('asking the controller to remove the peer');
     committed = await requestController(nc, bundle.cluster, request('commit'), timeoutMs);
   } catch (e) {
