@@ -210,7 +210,7 @@ async function commit(req: LeaveRequest, ctx: ControllerContext, stored0: Stored
     } catch (e) {
       if (e instanceof AuditConflict) throw e;
       // Nothing is removed unless the step is recorded first (the audit bucket needs a quorum too).
-      return pending(req, ctx, stored, `cannot record the removal in the audit bucket (${(e as Error).message}): the cluster has no quorum; nothing was removed`);
+      return pending(req, ctx, stored, `cannot record the removal in the audit bucket (${(e as Error).message}): the cluster has no quorum; nothing was removed`, false);
     }
   }
   ctx.publishEvent('leave.removing', { request_id: req.request_id, server_name: name, peer_id: peerId });
@@ -262,12 +262,14 @@ async function finish(req: LeaveRequest, ctx: ControllerContext, stored: StoredA
   return reply(req, ctx, 'done', full);
 }
 
-async function pending(req: LeaveRequest, ctx: ControllerContext, stored: StoredAudit, reason: string): Promise<ControllerReply> {
+async function pending(req: LeaveRequest, ctx: ControllerContext, stored: StoredAudit, reason: string, record = true): Promise<ControllerReply> {
   const error: ReplyError = { code: 'remove_failed', message: reason };
-  try {
-    await ctx.audit.update(advance(stored, 'pending', { status: 'pending', error }, reason), stored.revision);
-  } catch (e) {
-    ctx.log.warn({ request_id: req.request_id, err: (e as Error).message }, 'pending state not recorded (audit bucket unavailable)');
+  if (record) {
+    try {
+      await ctx.audit.update(advance(stored, 'pending', { status: 'pending', error }, reason), stored.revision);
+    } catch (e) {
+      ctx.log.warn({ request_id: req.request_id, err: (e as Error).message }, 'pending state not recorded (audit bucket unavailable)');
+    }
   }
   ctx.publishEvent('leave.pending', { request_id: req.request_id, server_name: req.params.server_name, reason });
   ctx.log.warn({ request_id: req.request_id, server_name: req.params.server_name, reason }, 'peer removal pending');
