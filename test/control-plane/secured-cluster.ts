@@ -102,6 +102,8 @@ export async function startSecuredCluster(root: string, n: number, name = `cp${M
   const init = await cli(['init', '--cluster', name, '--out', identity, ...seeds], { cwd: root });
   if (init.exitCode !== 0) throw new Error(`init failed: ${init.stderr}`);
   const bundle = join(identity, 'node-bundle.json');
+  /** Every pid this cluster's nodes ever had (restarts included), killed by teardown. */
+  const started = new Set<number>();
   for (const x of nodes) {
     x.upArgs = ['up', '--cluster', name, '--bundle', bundle, ...seeds, '--server-name', x.name, '--datafolder', x.datafolder, '--client-port', String(x.client), '--cluster-port', String(x.cluster), '--http-port', String(x.http), '--listen', `127.0.0.1:${x.cluster}`, '--detach'];
   }
@@ -117,18 +119,22 @@ export async function startSecuredCluster(root: string, n: number, name = `cp${M
     up: async (node, extra = []) => {
       const r = await cli([...node.upArgs, ...extra], { cwd: root });
       const pid = await node.pid();
-      if (pid) pids.add(pid);
+      if (pid) {
+        pids.add(pid);
+        started.add(pid);
+      }
       return r;
     },
     teardown: async () => {
       for (const x of nodes) {
         const pid = await x.pid();
-        if (pid) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            /* gone */
-          }
+        if (pid) started.add(pid);
+      }
+      for (const pid of started) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
         }
       }
     },
