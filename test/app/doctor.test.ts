@@ -19,7 +19,7 @@ describe('doctor checks list', () => {
   it('has stable, unique check IDs', () => {
     const ids = DOCTOR_CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(['resolution', 'version', 'config', 'node-state', 'pid', 'ports', 'datafolder', 'nats-cli']);
+    expect(ids).toEqual(['resolution', 'version', 'config', 'node-state', 'pid', 'ports', 'datafolder', 'nats-cli', 'controller']);
   });
 
   it('documents every check ID in docs/troubleshooting.md', () => {
