@@ -2,8 +2,15 @@
  * The JetStream snapshot / restore protocol over a NATS connection, streamed to and from disk
  * (DESIGN §6, §9 "Snapshot"). Memory use does not grow with the stream: snapshot chunks are
  * written synchronously inside the subscription callback before they are acked, so the server's
- * window (8–32 MiB) bounds what is in flight; restore reads the file 256 KiB at a time with a
- * small, fixed number of chunks (8) awaiting the server's reply.
+ * window (32 MiB) bounds what is in flight; restore reads the file 1 MiB at a time with a small,
+ * fixed number of chunks (8) awaiting the server's reply.
+ *
+ * Chunk sizes (measured, bench/backup.mjs): 1 MiB chunks instead of 128 KiB cut the client's
+ * per-chunk work (callbacks, acks, parser buffers) and make a 256 MiB backup ~15% faster; the
+ * server clamps chunk_size to 1 KiB–1 MiB and window_size to 1 KiB–32 MiB (2.10+; it sends at
+ * most window/chunk unacked chunks and gives up after 5 s without an ack). 2.9.x takes
+ * chunk_size as is (a chunk is one read of its s2 stream, ~0.5 MiB in practice), ignores
+ * window_size (32 MiB fixed) and past the window sends one chunk per 10 ms even without acks.
  *
  * Snapshot: `$JS.API.STREAM.SNAPSHOT.<s>` {deliver_subject, no_consumers, chunk_size, window_size}
  *   → {config, state}; chunks arrive on deliver_subject with a reply subject
@@ -102,9 +109,9 @@ export async function updateStream(nc: NatsConnection, config: StreamConfigJson,
 }
 
 export interface SnapshotOptions {
-  /** Chunk size asked of the server (default 128 KiB, as the nats CLI). */
+  /** Chunk size asked of the server (default 1 MiB, the server's maximum). */
   chunkSize?: number;
-  /** Flow-control window asked of the server (2.10+ honours it; default 8 MiB). */
+  /** Flow-control window asked of the server (2.10+ honours it; default 32 MiB, its maximum). */
   windowSize?: number;
   /** Include consumers (default true). */
   includeConsumers?: boolean;
@@ -217,8 +224,8 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
       {
         deliver_subject: inbox,
         no_consumers: opts.includeConsumers === false,
-        chunk_size: opts.chunkSize ?? 128 * 1024,
-        window_size: opts.windowSize ?? 8 * 1024 * 1024,
+        chunk_size: opts.chunkSize ?? 1024 * 1024,
+        window_size: opts.windowSize ?? 32 * 1024 * 1024,
       },
       opts.requestTimeoutMs ?? 30_000,
     ).catch((e: unknown) => {
@@ -250,7 +257,7 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
 }
 
 export interface RestoreOptions {
-  /** Bytes per chunk (default 256 KiB, capped at half the server's max_payload). */
+  /** Bytes per chunk (default 1 MiB, capped at the server's max_payload). */
   chunkSize?: number;
   /** Chunks awaiting the server's reply at once (default 8). Order is kept by the connection. */
   inFlight?: number;
@@ -278,9 +285,9 @@ export async function restoreFromFile(nc: NatsConnection, meta: BackupMeta, data
   const start = await jsApi<{ deliver_subject: string }>(nc, `${API}.STREAM.RESTORE.${name}`, { config: meta.config, state: meta.state }, 30_000);
   const deliver = start.deliver_subject;
   if (!deliver) throw new NbsError('ERR-BKP-0005', `restore of "${name}": the server gave no deliver subject`);
-  // 256 KiB, but never more than half the server's max_payload (default 1 MiB).
+  // 1 MiB, but never more than the server's max_payload (default 1 MiB; chunks carry no headers).
   const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-  const chunkSize = Math.max(1024, Math.min(opts.chunkSize ?? 256 * 1024, Math.floor(maxPayload / 2)));
+  const chunkSize = Math.max(1024, Math.min(opts.chunkSize ?? 1024 * 1024, maxPayload));
   const inFlight = Math.max(1, opts.inFlight ?? 8);
   const chunkTimeout = opts.chunkTimeoutMs ?? 30_000;
   const fh = await open(dataFile, 'r');
