@@ -27,8 +27,28 @@ export interface ResolutionReport {
   binDir: string;
 }
 
+/** How much to learn about the selected binary. */
+export interface ResolveHow {
+  /**
+   * Run `<bin> --version` on the selected binary (default true). `up` passes false: it needs the
+   * version only for a rejoin, and the `nats-server -t` check it runs anyway proves the binary
+   * executes — one process spawn less on every start.
+   */
+  version?: boolean;
+}
+
+/** `<bin> --version` → the version, or a warning when it fails or prints none. */
+export async function probeVersion(path: string): Promise<Pick<BinaryResolution, 'version' | 'versionWarning'>> {
+  try {
+    const version = parseServerVersion(await runVersion(path));
+    return version ? { version } : { version: null, versionWarning: `${path} --version printed no version` };
+  } catch (e) {
+    return { version: null, versionWarning: `${path} --version failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
 /** Walk the five stages; record every attempt; stop at the first usable binary. Never throws. */
-export async function inspectResolution(opts: ResolveOptions): Promise<ResolutionReport> {
+export async function inspectResolution(opts: ResolveOptions, how: ResolveHow = {}): Promise<ResolutionReport> {
   const platform = opts.platform ?? process.platform;
   const binDir = opts.config.values.bin_dir ?? defaultBinDir(platform, opts.home ?? homedir(), opts.env);
   const candidates = resolutionCandidates({
@@ -53,12 +73,7 @@ export async function inspectResolution(opts: ResolveOptions): Promise<Resolutio
       if (reason === 'ok') {
         attempts.push({ source: c.source, candidate: p, ok: true, reason: 'ok', origin: c.origin });
         const selected: BinaryResolution = { path: p, source: c.source, version: null, attempts };
-        try {
-          selected.version = parseServerVersion(await runVersion(p));
-          if (!selected.version) selected.versionWarning = `${p} --version printed no version`;
-        } catch (e) {
-          selected.versionWarning = `${p} --version failed: ${(e as Error).message.split('\n')[0]}`;
-        }
+        if (how.version !== false) Object.assign(selected, await probeVersion(p));
         return { priority: RESOLUTION_PRIORITY, attempts, selected, binDir };
       }
       const better = firstFailure === null || (firstFailure.reason === 'not found' && reason !== 'not found');
@@ -73,8 +88,8 @@ export async function inspectResolution(opts: ResolveOptions): Promise<Resolutio
 }
 
 /** Resolve or throw ERR-CORE-0001 listing every attempt. */
-export async function resolveBinary(opts: ResolveOptions): Promise<BinaryResolution> {
-  const report = await inspectResolution(opts);
+export async function resolveBinary(opts: ResolveOptions, how: ResolveHow = {}): Promise<BinaryResolution> {
+  const report = await inspectResolution(opts, how);
   if (report.selected) return report.selected;
   throw new NbsError('ERR-CORE-0001', 'nats-server binary not found', {
     details: report.attempts.map((a) => `${a.source}: ${a.candidate ?? '-'} (${a.reason})`),

@@ -29,6 +29,7 @@ import {
   type ReadinessProbe,
 } from '../infra/nats-server-process.js';
 import { loadEnvironment, type EnvironmentInput } from './environment.js';
+import { probeVersion, resolveBinary } from './resolve-binary.js';
 
 export interface UpCommand extends UpRequest {
   datafolder?: string | undefined;
@@ -201,7 +202,9 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
   const userConfigHttpPort =
     userConfigPath !== undefined && cmd.cluster === undefined ? httpPortFromConfigText(await readUserConfig(userConfigPath)) : null;
 
-  const binary = await env.resolve();
+  // `--version` only where the plan needs it (a rejoin); `nats-server -t` below runs the binary anyway.
+  const binary = await resolveBinary(env.resolveOptions, { version: false });
+  if (state?.left && cmd.rejoin) Object.assign(binary, await probeVersion(binary.path));
   const plan = buildPlan({
     request: { ...cmd, natsConfig, ...(cmd.bundle !== undefined ? { bundle: resolve(deps.cwd, cmd.bundle) } : {}) },
     config: cfg,
@@ -253,7 +256,7 @@ async function startDetached(plan: BootstrapPlan, df: DataFolder, cmd: UpCommand
   const logStart = await fileSize(logPath);
   const pid = await spawnDetached(bin, plan.args, logPath, df.root);
   deps.progress(`started nats-server ${pid} (${plan.serverName}); waiting until it is ready (up to ${plan.readyTimeoutS} s)…`);
-  const res = await waitForReady({ httpPort: plan.ports.http, pid, timeoutMs: plan.readyTimeoutS * 1000, signal: deps.signal });
+  const res = await waitForReady({ httpPort: plan.ports.http, pid, timeoutMs: plan.readyTimeoutS * 1000, signal: deps.signal, watchPath: df.root });
   if (res.ready) {
     // A user-managed config names its server itself: record the name the server reports.
     const name = res.last.serverName;

@@ -3,6 +3,7 @@
  * (lame duck via `--signal ldm=PID`), log tail, readiness polling and the facts for a diagnosis.
  */
 import { execFile, spawn } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
@@ -18,7 +19,8 @@ export interface ConfigCheck {
 export function testConfig(bin: string, configPath: string, extraArgs: string[] = []): Promise<ConfigCheck> {
   return new Promise((resolve) => {
     execFile(bin, ['-t', '-c', configPath, ...extraArgs], { timeout: 15_000, windowsHide: true }, (err, stdout, stderr) => {
-      resolve({ ok: !err, output: `${stdout}${stderr}`.trim() });
+      // A binary that cannot run at all (ENOENT, EACCES, ENOEXEC) prints nothing: say why.
+      resolve({ ok: !err, output: `${stdout}${stderr}`.trim() || (err ? err.message : '') });
     });
   });
 }
@@ -187,17 +189,17 @@ export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Prom
     healthError: null,
     ready: false,
   };
-  let varz: Varz;
-  try {
-    varz = await mon.varz();
-  } catch {
-    return p;
-  }
+  // One round trip for the three (keep-alive): a refused /varz means "not listening yet".
+  const [varz, jsz, routez] = await Promise.all([
+    mon.varz().catch(() => null),
+    mon.jsz().catch((): Jsz | null => null),
+    mon.routez().catch(() => null),
+  ]);
+  if (varz === null) return p;
   p.listening = true;
   p.serverName = varz.server_name ?? null;
   p.version = varz.version ?? null;
   p.clusterName = varz.cluster?.name ?? null;
-  const [jsz, routez] = await Promise.all([mon.jsz().catch((): Jsz | null => null), mon.routez().catch(() => null)]);
   // /healthz logs a warning on every failed call: ask only once /jsz says there is a meta leader
   // (or no cluster), so the log stays readable for the diagnosis.
   const worthAsking = jsz !== null && (jsz.meta_cluster === undefined || Boolean(jsz.meta_cluster.leader));
@@ -223,7 +225,15 @@ export interface WaitReadyOptions {
   signal?: AbortSignal;
   intervalMs?: number;
   onProbe?: (p: ReadinessProbe) => void;
+  /**
+   * A folder to watch (the data folder, where the server writes its log): a change wakes the wait
+   * early, so readiness is seen right after the server logs it rather than up to one interval later.
+   * Probes stay at least `MIN_PROBE_GAP_MS` apart (a failed /healthz logs a warning itself).
+   */
+  watchPath?: string;
 }
+
+const MIN_PROBE_GAP_MS = 25;
 
 export interface WaitReadyResult {
   ready: boolean;
@@ -238,15 +248,49 @@ export interface WaitReadyResult {
 export async function waitForReady(o: WaitReadyOptions): Promise<WaitReadyResult> {
   const started = Date.now();
   const deadline = started + o.timeoutMs;
-  let last = await probeReadiness(o.httpPort);
-  for (;;) {
-    o.onProbe?.(last);
-    if (last.ready) return { ready: true, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
-    if (!(await isProcessAlive(o.pid))) return { ready: false, exited: true, aborted: false, last, elapsedMs: Date.now() - started };
-    if (o.signal?.aborted) return { ready: false, exited: false, aborted: true, last, elapsedMs: Date.now() - started };
-    if (Date.now() >= deadline) return { ready: false, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? (last.listening ? 50 : 25)));
-    last = await probeReadiness(o.httpPort);
+  let changed = false;
+  let wake: (() => void) | null = null;
+  let watcher: FSWatcher | undefined;
+  if (o.watchPath !== undefined) {
+    try {
+      watcher = watch(o.watchPath, { persistent: false }, () => {
+        changed = true;
+        wake?.();
+      });
+      watcher.on('error', () => undefined);
+    } catch {
+      /* no file watching here: the interval alone */
+    }
+  }
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const since = Date.now();
+      const finish = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+      let timer = setTimeout(finish, changed ? Math.min(ms, MIN_PROBE_GAP_MS) : ms);
+      changed = false;
+      wake = () => {
+        wake = null;
+        clearTimeout(timer);
+        timer = setTimeout(finish, Math.max(0, since + Math.min(ms, MIN_PROBE_GAP_MS) - Date.now()));
+      };
+    });
+  try {
+    let last = await probeReadiness(o.httpPort);
+    for (;;) {
+      o.onProbe?.(last);
+      if (last.ready) return { ready: true, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
+      if (!(await isProcessAlive(o.pid))) return { ready: false, exited: true, aborted: false, last, elapsedMs: Date.now() - started };
+      if (o.signal?.aborted) return { ready: false, exited: false, aborted: true, last, elapsedMs: Date.now() - started };
+      if (Date.now() >= deadline) return { ready: false, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
+      await pause(o.intervalMs ?? (last.listening ? 50 : 25));
+      last = await probeReadiness(o.httpPort);
+    }
+  } finally {
+    watcher?.close();
   }
 }
 
