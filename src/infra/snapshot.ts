@@ -2,15 +2,22 @@
  * The JetStream snapshot / restore protocol over a NATS connection, streamed to and from disk
  * (DESIGN §6, §9 "Snapshot"). Memory use does not grow with the stream: snapshot chunks are
  * written synchronously inside the subscription callback before they are acked, so the server's
- * window (32 MiB) bounds what is in flight; restore reads the file 1 MiB at a time with a small,
- * fixed number of chunks (8) awaiting the server's reply.
+ * window (32 MiB) bounds what is in flight; restore reads the file 512 KiB at a time with a
+ * small, fixed number of chunks (4) awaiting the server's reply.
  *
- * Chunk sizes (measured, bench/backup.mjs): 1 MiB chunks instead of 128 KiB cut the client's
- * per-chunk work (callbacks, acks, parser buffers) and make a 256 MiB backup ~15% faster; the
- * server clamps chunk_size to 1 KiB–1 MiB and window_size to 1 KiB–32 MiB (2.10+; it sends at
- * most window/chunk unacked chunks and gives up after 5 s without an ack). 2.9.x takes
- * chunk_size as is (a chunk is one read of its s2 stream, ~0.5 MiB in practice), ignores
- * window_size (32 MiB fixed) and past the window sends one chunk per 10 ms even without acks.
+ * Restore chunks (measured): 512 KiB x 4 in flight instead of 256 KiB x 8 makes the upload ~15%
+ * faster with the same 2 MiB in flight, so a slow link meets the per-chunk reply timeout (30 s)
+ * no sooner than before; the server's 5 s stall timer needs a chunk per 5 s (~0.1 MiB/s).
+ *
+ * Snapshot chunk size (measured, bench/backup.mjs): 1 MiB chunks instead of 128 KiB cut the
+ * client's per-chunk work (callbacks, acks, parser buffers) and make a 256 MiB backup 10–15%
+ * faster. 2.10+ clamps chunk_size to 1 KiB–1 MiB and window_size to 1 KiB–32 MiB, sends at most
+ * window/chunk unacked chunks and gives up after 5 s without an ack: large chunks are safe there.
+ * 2.9.x takes chunk_size as is (one read of its s2 stream: ~105 KiB for 128 KiB asked, ~510 KiB
+ * for 1 MiB), ignores window_size (32 MiB fixed) and, past the window, sends one chunk per 10 ms
+ * even without acks. A client writing slower than that rate (~10 MiB/s with 128 KiB chunks,
+ * ~50 MiB/s with 1 MiB) piles the rest up in the server until it cuts us off as a slow
+ * consumer, so 2.9.x keeps 128 KiB (a slow backup disk must not make a backup fail).
  *
  * Snapshot: `$JS.API.STREAM.SNAPSHOT.<s>` {deliver_subject, no_consumers, chunk_size, window_size}
  *   → {config, state}; chunks arrive on deliver_subject with a reply subject
@@ -24,6 +31,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInbox, type Msg } from '@nats-io/transport-node';
+import { versionAtLeast } from '../domain/binary-resolution.js';
 import { NbsError } from '../domain/errors.js';
 import type { BackupMeta, StreamConfigJson, StreamStateJson } from '../domain/backup.js';
 import type { NatsConnection } from './nats-connection.js';
@@ -109,7 +117,7 @@ export async function updateStream(nc: NatsConnection, config: StreamConfigJson,
 }
 
 export interface SnapshotOptions {
-  /** Chunk size asked of the server (default 1 MiB, the server's maximum). */
+  /** Chunk size asked of the server (default 1 MiB, the 2.10+ maximum; 128 KiB for 2.9.x and older). */
   chunkSize?: number;
   /** Flow-control window asked of the server (2.10+ honours it; default 32 MiB, its maximum). */
   windowSize?: number;
@@ -123,6 +131,11 @@ export interface SnapshotOptions {
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
   inboxPrefix?: string;
+}
+
+/** 1 MiB where the server strictly gates chunks by acks (2.10+), 128 KiB otherwise (see top). */
+export function defaultSnapshotChunkSize(serverVersion: string | undefined): number {
+  return versionAtLeast(serverVersion ?? null, '2.10.0') ? 1024 * 1024 : 128 * 1024;
 }
 
 export interface SnapshotResult {
@@ -224,7 +237,7 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
       {
         deliver_subject: inbox,
         no_consumers: opts.includeConsumers === false,
-        chunk_size: opts.chunkSize ?? 1024 * 1024,
+        chunk_size: opts.chunkSize ?? defaultSnapshotChunkSize(nc.info?.version),
         window_size: opts.windowSize ?? 32 * 1024 * 1024,
       },
       opts.requestTimeoutMs ?? 30_000,
@@ -257,9 +270,9 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
 }
 
 export interface RestoreOptions {
-  /** Bytes per chunk (default 1 MiB, capped at the server's max_payload). */
+  /** Bytes per chunk (default 512 KiB, capped at the server's max_payload). */
   chunkSize?: number;
-  /** Chunks awaiting the server's reply at once (default 8). Order is kept by the connection. */
+  /** Chunks awaiting the server's reply at once (default 4). Order is kept by the connection. */
   inFlight?: number;
   /** Timeout for each chunk's reply (default 30 s). */
   chunkTimeoutMs?: number;
@@ -285,10 +298,10 @@ export async function restoreFromFile(nc: NatsConnection, meta: BackupMeta, data
   const start = await jsApi<{ deliver_subject: string }>(nc, `${API}.STREAM.RESTORE.${name}`, { config: meta.config, state: meta.state }, 30_000);
   const deliver = start.deliver_subject;
   if (!deliver) throw new NbsError('ERR-BKP-0005', `restore of "${name}": the server gave no deliver subject`);
-  // 1 MiB, but never more than the server's max_payload (default 1 MiB; chunks carry no headers).
+  // Never more than the server's max_payload (default 1 MiB; chunks carry no headers).
   const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-  const chunkSize = Math.max(1024, Math.min(opts.chunkSize ?? 1024 * 1024, maxPayload));
-  const inFlight = Math.max(1, opts.inFlight ?? 8);
+  const chunkSize = Math.max(1024, Math.min(opts.chunkSize ?? 512 * 1024, maxPayload));
+  const inFlight = Math.max(1, opts.inFlight ?? 4);
   const chunkTimeout = opts.chunkTimeoutMs ?? 30_000;
   const fh = await open(dataFile, 'r');
   let bytes = 0;
