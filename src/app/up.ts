@@ -12,7 +12,6 @@ import { NbsError } from '../domain/errors.js';
 import type { NodePorts, NodeState } from '../domain/node-state.js';
 import { formatHostPort } from '../domain/seeds.js';
 import { renderServerConfig, type SecuritySection } from '../domain/server-config.js';
-import { diagnoseServerLog } from '../domain/server-log-diagnosis.js';
 import { DataFolder, writeFileAtomic } from '../infra/data-folder.js';
 import {
   fileSize,
@@ -190,7 +189,14 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
   const env = await loadEnvironment(deps);
   const cfg = env.config.values;
   const df = new DataFolder(cmd.datafolder ?? cfg.datafolder ?? DEFAULT_DATAFOLDER, deps.cwd);
+  // Look-ups that need only the config start side by side; each is awaited where it stood in the
+  // sequence, so the error reported first is still the one of the earliest step.
+  // `--version` only where the plan needs it (a rejoin); `nats-server -t` below runs the binary anyway.
+  const binaryP = resolveBinary(env.resolveOptions, { version: false });
+  binaryP.catch(() => undefined);
   const folderExists = await checkDataFolderPath(df);
+  const procP = folderExists ? df.processStatus() : Promise.resolve({ pid: null, running: false, stale: false });
+  procP.catch(() => undefined);
   const state = folderExists ? await df.readState() : null;
 
   // Not available yet: refused before anything is written.
@@ -202,8 +208,7 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
   const userConfigHttpPort =
     userConfigPath !== undefined && cmd.cluster === undefined ? httpPortFromConfigText(await readUserConfig(userConfigPath)) : null;
 
-  // `--version` only where the plan needs it (a rejoin); `nats-server -t` below runs the binary anyway.
-  const binary = await resolveBinary(env.resolveOptions, { version: false });
+  const binary = await binaryP;
   if (state?.left && cmd.rejoin) Object.assign(binary, await probeVersion(binary.path));
   const plan = buildPlan({
     request: { ...cmd, natsConfig, ...(cmd.bundle !== undefined ? { bundle: resolve(deps.cwd, cmd.bundle) } : {}) },
@@ -218,7 +223,7 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
   });
 
   // Re-running up on a running node: say so, change nothing.
-  const proc = folderExists ? await df.processStatus() : { pid: null, running: false, stale: false };
+  const proc = await procP;
   if (proc.running && proc.pid !== null) {
     const current = state ?? plan.state;
     const probe = await probeReadiness(current.ports.http);
@@ -242,9 +247,11 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
   // Write: folder, rejoin wipe, config, state; a stale pid file goes.
   await df.ensure();
   if (plan.rejoin) await rm(df.path('jetstream'), { recursive: true, force: true });
-  if (configText !== null) await writeFileAtomic(df.path('config'), configText, 0o600);
-  await df.writeState(plan.state);
-  if (proc.stale) await df.removePid();
+  await Promise.all([
+    configText !== null ? writeFileAtomic(df.path('config'), configText, 0o600) : undefined,
+    df.writeState(plan.state),
+    proc.stale ? df.removePid() : undefined,
+  ]);
   for (const n of plan.notes) deps.progress(`note: ${n}`);
 
   if (cmd.detach) return startDetached(plan, df, cmd, deps, binary.path);
@@ -270,6 +277,7 @@ async function startDetached(plan: BootstrapPlan, df: DataFolder, cmd: UpCommand
   if (!res.exited) await killServer(pid, bin);
   await new Promise((r) => setTimeout(r, 100));
   const logText = await readLogFrom(logPath, logStart);
+  const { diagnoseServerLog } = await import('../domain/server-log-diagnosis.js');
   const diagnosis = diagnoseServerLog(logText, {
     exited: res.exited ? 'see log' : null,
     listening: res.last.listening,

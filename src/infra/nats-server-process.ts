@@ -6,8 +6,8 @@ import { execFile, spawn } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { connect as tcpConnect, createServer } from 'node:net';
-import { Agent as HttpAgent, get as httpGet } from 'node:http';
-import { distinctRoutes, type Jsz, type Healthz, type Routez, type Varz } from './monitoring.js';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Jsz, Healthz, Routez, Varz } from './monitoring.js';
 import { isProcessAlive } from './process-check.js';
 
 export interface ConfigCheck {
@@ -136,13 +136,26 @@ export interface ReadinessProbe {
   ready: boolean;
 }
 
-const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 4 });
+/**
+ * node:http and the monitoring helpers are loaded on the first probe, not with this module: `up`
+ * needs them only once nats-server is started, so loading them overlaps the server's own start-up
+ * instead of delaying it.
+ */
+let probeDeps: Promise<{ get: typeof import('node:http').get; agent: HttpAgent; distinctRoutes: typeof import('./monitoring.js').distinctRoutes }> | undefined;
+function loadProbeDeps() {
+  return (probeDeps ??= Promise.all([import('node:http'), import('./monitoring.js')]).then(([http, mon]) => ({
+    get: http.get,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 4 }),
+    distinctRoutes: mon.distinctRoutes,
+  })));
+}
 
 /**
  * GET a monitoring path as JSON with node:http (a keep-alive agent; much cheaper to load than
  * fetch, which matters for a CLI that polls right after its start). 503 carries a JSON body too.
  */
-function monitorJson<T>(host: string, port: number, path: string, timeoutMs: number): Promise<T> {
+async function monitorJson<T>(host: string, port: number, path: string, timeoutMs: number): Promise<T> {
+  const { get: httpGet, agent: keepAlive } = await loadProbeDeps();
   return new Promise((resolve, reject) => {
     const req = httpGet({ host, port, path, agent: keepAlive, timeout: timeoutMs }, (res) => {
       let body = '';
@@ -206,7 +219,7 @@ export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Prom
   const health: Healthz = worthAsking
     ? await mon.healthz().catch((e: unknown): Healthz => ({ status: 'error', error: (e as Error).message }))
     : { status: 'unavailable', error: jsz === null ? 'JetStream not answering' : 'JetStream has not established contact with a meta leader' };
-  p.routes = routez ? distinctRoutes(routez).length : (varz.routes ?? 0);
+  p.routes = routez ? (await loadProbeDeps()).distinctRoutes(routez).length : (varz.routes ?? 0);
   p.jetstream = jsz !== null && jsz.disabled !== true && jsz.config !== undefined;
   p.metaLeader = jsz?.meta_cluster?.leader || null;
   p.clusterSize = jsz?.meta_cluster?.cluster_size ?? null;
