@@ -2,22 +2,23 @@
  * The JetStream snapshot / restore protocol over a NATS connection, streamed to and from disk
  * (DESIGN §6, §9 "Snapshot"). Memory use does not grow with the stream: snapshot chunks are
  * written synchronously inside the subscription callback before they are acked, so the server's
- * window (32 MiB) bounds what is in flight; restore reads the file 512 KiB at a time with a
+ * window (8 MiB asked) bounds what is in flight; restore reads the file 512 KiB at a time with a
  * small, fixed number of chunks (4) awaiting the server's reply.
  *
  * Restore chunks (measured): 512 KiB x 4 in flight instead of 256 KiB x 8 makes the upload ~15%
  * faster with the same 2 MiB in flight, so a slow link meets the per-chunk reply timeout (30 s)
  * no sooner than before; the server's 5 s stall timer needs a chunk per 5 s (~0.1 MiB/s).
  *
- * Snapshot chunk size (measured, bench/backup.mjs): 1 MiB chunks instead of 128 KiB cut the
- * client's per-chunk work (callbacks, acks, parser buffers) and make a 256 MiB backup 10–15%
- * faster. 2.10+ clamps chunk_size to 1 KiB–1 MiB and window_size to 1 KiB–32 MiB, sends at most
- * window/chunk unacked chunks and gives up after 5 s without an ack: large chunks are safe there.
- * 2.9.x takes chunk_size as is (one read of its s2 stream: ~105 KiB for 128 KiB asked, ~510 KiB
- * for 1 MiB), ignores window_size (32 MiB fixed) and, past the window, sends one chunk per 10 ms
- * even without acks. A client writing slower than that rate (~10 MiB/s with 128 KiB chunks,
- * ~50 MiB/s with 1 MiB) piles the rest up in the server until it cuts us off as a slow
- * consumer, so 2.9.x keeps 128 KiB (a slow backup disk must not make a backup fail).
+ * Snapshot chunk size (measured on 2.9.10, bench/backup.mjs): 1 MiB chunks instead of 128 KiB
+ * cut the client's per-chunk work (callbacks, acks, parser buffers, write calls) and make a
+ * 256 MiB backup 10–15% faster. But servers before the slot-based flow control (nats-server PR
+ * #7828, shipped with `window_size` in 2.12.5) count unacked bytes against a fixed window and,
+ * past it, keep sending (older source: a chunk per 10 ms without acks); a client writing slower than
+ * that piles the rest up in the server until it is cut off as a slow consumer (64 MiB pending).
+ * On 2.9.10 a client writing 20 MiB/s was cut off after 44 MiB with 1 MiB chunks and finished
+ * with 128 KiB chunks (also at 8 MiB/s). So 1 MiB (the server's maximum: it clamps chunk_size
+ * to 1 KiB–1 MiB, window_size to 1 KiB–32 MiB, and waits 5 s for an ack) only from 2.12.5 on;
+ * older servers keep 128 KiB: a slow backup disk must not make a backup fail.
  *
  * Snapshot: `$JS.API.STREAM.SNAPSHOT.<s>` {deliver_subject, no_consumers, chunk_size, window_size}
  *   → {config, state}; chunks arrive on deliver_subject with a reply subject
@@ -117,9 +118,9 @@ export async function updateStream(nc: NatsConnection, config: StreamConfigJson,
 }
 
 export interface SnapshotOptions {
-  /** Chunk size asked of the server (default 1 MiB, the 2.10+ maximum; 128 KiB for 2.9.x and older). */
+  /** Chunk size asked of the server (default 1 MiB from 2.12.5 on, 128 KiB before; see top). */
   chunkSize?: number;
-  /** Flow-control window asked of the server (2.10+ honours it; default 32 MiB, its maximum). */
+  /** Flow-control window asked of the server (2.12.5+ honour it; default 8 MiB, the server's). */
   windowSize?: number;
   /** Include consumers (default true). */
   includeConsumers?: boolean;
@@ -133,9 +134,9 @@ export interface SnapshotOptions {
   inboxPrefix?: string;
 }
 
-/** 1 MiB where the server strictly gates chunks by acks (2.10+), 128 KiB otherwise (see top). */
+/** 1 MiB where the server gates chunks by ack slots (2.12.5+), 128 KiB otherwise (see top). */
 export function defaultSnapshotChunkSize(serverVersion: string | undefined): number {
-  return versionAtLeast(serverVersion ?? null, '2.10.0') ? 1024 * 1024 : 128 * 1024;
+  return versionAtLeast(serverVersion ?? null, '2.12.5') ? 1024 * 1024 : 128 * 1024;
 }
 
 export interface SnapshotResult {
@@ -238,7 +239,7 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
         deliver_subject: inbox,
         no_consumers: opts.includeConsumers === false,
         chunk_size: opts.chunkSize ?? defaultSnapshotChunkSize(nc.info?.version),
-        window_size: opts.windowSize ?? 32 * 1024 * 1024,
+        window_size: opts.windowSize ?? 8 * 1024 * 1024,
       },
       opts.requestTimeoutMs ?? 30_000,
     ).catch((e: unknown) => {
