@@ -20,12 +20,32 @@ import {
 import { parseSeeds, formatHostPort } from '../domain/seeds.js';
 import { writeFileAtomic } from '../infra/data-folder.js';
 
+/** The users that get a nats CLI context: operator (control, system) and the application user. */
+export const CONTEXT_ROLES = ['controller', 'system', 'app-user'] as const;
+export type ContextRole = (typeof CONTEXT_ROLES)[number];
+
+const CONTEXT_DESCRIPTION: Record<ContextRole, string> = {
+  controller: 'CONTROL account (watch nbs.>)',
+  system: 'SYS account (server facts)',
+  'app-user': 'APP account, application user (streams, KV, pub/sub)',
+};
+
+/** `nbs-<cluster>-control`, `nbs-<cluster>-system`, `nbs-<cluster>-app`. */
+export function contextName(cluster: string, role: ContextRole): string {
+  return `nbs-${cluster}-${role === 'controller' ? 'control' : role === 'system' ? 'system' : 'app'}`;
+}
+
 export interface InitOptions {
   cluster: string;
   out: string;
   seeds: string[];
   cwd: string;
   now?: () => Date;
+  /**
+   * Client URLs written into the nats CLI contexts (default: the seed hosts on port 4222).
+   * `demo` passes its nodes' real client ports here.
+   */
+  clientUrls?: string[];
 }
 
 export interface InitResult {
@@ -34,7 +54,7 @@ export interface InitResult {
   dir: string;
   bundle: string;
   controller_dir: string;
-  contexts: Array<{ name: string; file: string; user: UserRole }>;
+  contexts: Array<{ name: string; file: string; user: ContextRole }>;
   seeds: string[];
   users: Array<{ role: UserRole; account: string; public_key: string }>;
 }
@@ -94,15 +114,11 @@ export async function initIdentity(opts: InitOptions): Promise<InitResult> {
       'app-user': CONTROLLER_FILES.seed('app-user'),
     },
   };
-  const url = clientUrlsFromSeedHosts(parseSeeds(seeds, 6222).map((s) => s.host)).join(',');
-  const contexts: Array<{ name: string; user: 'controller' | 'system'; ctx: NatsCliContext }> = (['controller', 'system'] as const).map((role) => ({
-    name: `nbs-${cluster}-${role === 'controller' ? 'control' : 'system'}`,
+  const url = (opts.clientUrls && opts.clientUrls.length > 0 ? opts.clientUrls : clientUrlsFromSeedHosts(parseSeeds(seeds, 6222).map((s) => s.host))).join(',');
+  const contexts: Array<{ name: string; user: ContextRole; ctx: NatsCliContext }> = CONTEXT_ROLES.map((role) => ({
+    name: contextName(cluster, role),
     user: role,
-    ctx: {
-      description: `nats-bootstrap cluster ${cluster}: ${role === 'controller' ? 'CONTROL account (watch nbs.>)' : 'SYS account (server facts)'}`,
-      url,
-      nkey: join(dir, CONTROLLER_FILES.seed(role)),
-    },
+    ctx: { description: `nats-bootstrap cluster ${cluster}: ${CONTEXT_DESCRIPTION[role]}`, url, nkey: join(dir, CONTROLLER_FILES.seed(role)) },
   }));
 
   // 3. Write into a temporary sibling, then rename into place.

@@ -26,7 +26,8 @@ export async function run(input: CommandInput): Promise<CommandResult> {
         'next:',
         `  on every node:   nats-bootstrap up --cluster ${r.cluster} --bundle node-bundle.json${r.seeds.map((s) => ` --seed ${s}`).join('')} --detach`,
         `  on this host:    nats-bootstrap controller start --dir ${r.dir}`,
-        `  watch:           cp ${r.dir}/contexts/*.json ~/.config/nats/context/ && nats --context ${r.contexts[0]?.name ?? ''} sub 'nbs.>'`,
+        `  watch:           mkdir -p ~/.config/nats/context && cp ${r.dir}/contexts/*.json ~/.config/nats/context/ && nats --context ${r.contexts[0]?.name ?? ''} sub 'nbs.>'`,
+        `  applications:    nats --context ${r.contexts.find((c) => c.user === 'app-user')?.name ?? ''} pub hello world   (the app-user credential)`,
       ].join('\n'),
   };
 }
