@@ -44,6 +44,12 @@ export interface ControllerOptions {
   log: ControllerLogger;
   /** Also record ping/status in the audit bucket. */
   auditReads?: boolean;
+  /**
+   * Replicas of the audit bucket when it has to be created. Default: min(3, cluster size), asked
+   * from the cluster at start (a ~150 ms round of server pings); a caller that knows the size
+   * (demo) passes it.
+   */
+  auditReplicas?: number;
   timings?: Partial<ControllerTimings>;
   testHook?: (point: TestHookPoint) => void;
 }
@@ -56,6 +62,8 @@ export interface RunningController {
   auditReplicas: number;
   /** Resolves once the service stopped (after the signal fired). */
   done: Promise<void>;
+  /** Close every connection at once, without waiting for requests in progress (a stop that took too long). */
+  closeNow: () => Promise<void>;
 }
 
 const DEFAULT_TIMINGS: ControllerTimings = { offlineWaitMs: 30_000, removeTimeoutMs: 10_000, pingStallMs: 150 };
@@ -73,13 +81,18 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   };
   let ctx: ControllerContext;
   try {
-    const control = await connect('controller');
-    const sys = await connect('system');
-    const app = await connect('app-admin');
+    // The three connections side by side; wait for all, so none is left open after a failure.
+    const settled = await Promise.allSettled([connect('controller'), connect('system'), connect('app-admin')]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [control, sys, app] = settled.map((r) => (r as PromiseFulfilledResult<NatsConnection>).value) as [NatsConnection, NatsConnection, NatsConnection];
     const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-    const facts = await gatherClusterFacts(sys, timings.pingStallMs);
-    const size = Math.max(facts.meta_cluster_size, facts.servers.length, 1);
-    const audit = await AuditStore.open(control, { replicas: Math.min(3, size) });
+    let replicas = opts.auditReplicas;
+    if (replicas === undefined) {
+      const facts = await gatherClusterFacts(sys, timings.pingStallMs);
+      replicas = Math.min(3, Math.max(facts.meta_cluster_size, facts.servers.length, 1));
+    }
+    const audit = await AuditStore.open(control, { replicas });
     ctx = {
       cluster,
       controllerId: id,
@@ -131,7 +144,10 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     if (opts.signal.aborted) void stop();
     else opts.signal.addEventListener('abort', () => void stop(), { once: true });
   });
-  return { id, cluster, servers, auditBucket: ctx.audit.bucket, auditReplicas: ctx.audit.replicas, done };
+  const closeNow = async () => {
+    await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
+  };
+  return { id, cluster, servers, auditBucket: ctx.audit.bucket, auditReplicas: ctx.audit.replicas, done, closeNow };
 }
 
 interface IncomingMsg {
