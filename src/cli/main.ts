@@ -134,9 +134,10 @@ cli
   .action(action(() => import('./commands/service.js')));
 
 cli
-  .command('demo', 'Start a 3-node cluster on this machine (Ctrl-C stops it)')
-  .option('--dir <dir>', 'Folder for the nodes (default: a temporary folder)')
-  .option('--detach', 'Leave the nodes running and return')
+  .command('demo', 'Start a secured 3-node cluster and a controller on this machine (Ctrl-C stops them)')
+  .option('--dir <dir>', 'Folder for the nodes, the identity and the controller log (default: a temporary folder)')
+  .option('--detach', 'Leave the nodes and the controller running and return')
+  .option('--no-controller', 'Three open nodes only: no identity, no controller')
   .action(action(() => import('./commands/demo.js')));
 
 cli.help();
