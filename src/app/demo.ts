@@ -166,7 +166,7 @@ async function ensureIdentity(identity: string, seeds: string[], clientUrls: str
 interface ControllerHandle {
   info: DemoController;
   /** Stop it (graceful; `now` = do not wait for requests in progress). */
-  stop: (now: boolean) => Promise<void>;
+  stop: (now: boolean, force?: AbortSignal) => Promise<void>;
 }
 
 async function startInProcessController(identity: string, servers: string[], logFile: string, deps: DemoDeps): Promise<ControllerHandle> {
@@ -184,14 +184,20 @@ async function startInProcessController(identity: string, servers: string[], log
   const r = running;
   return {
     info: { mode: 'in-process', status: 'started', pid: process.pid, id: r.id, log_file: logFile, pid_file: null },
-    stop: async (now) => {
+    stop: async (now, force) => {
       abort.abort();
       let timer: NodeJS.Timeout | undefined;
+      let onForce: (() => void) | undefined;
       const finished = await Promise.race([
         r.done.then(() => true),
-        new Promise<boolean>((res) => (timer = setTimeout(() => res(false), now ? 0 : 10_000))),
+        new Promise<boolean>((res) => {
+          timer = setTimeout(() => res(false), now ? 0 : 10_000);
+          onForce = () => res(false);
+          force?.addEventListener('abort', onForce, { once: true });
+        }),
       ]);
       clearTimeout(timer);
+      if (onForce) force?.removeEventListener('abort', onForce);
       if (!finished) await r.closeNow();
       dest.end();
     },
@@ -320,7 +326,12 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     await stopAllNow();
-    throw failed.reason;
+    const e = failed.reason as unknown;
+    if (e instanceof NbsError && e.id === 'ERR-BOOT-0009') {
+      // A node of this folder left the cluster (a tried `leave`): the demo does not rejoin it.
+      throw new NbsError(e.id, e.message, { hint: `start a fresh demo with another --dir (or remove ${dir})`, cause: e });
+    }
+    throw e;
   }
   const results = settled.map((s) => (s as PromiseFulfilledResult<UpResult>).value);
 
@@ -394,7 +405,7 @@ export async function demo(opts: DemoOptions, deps: DemoDeps): Promise<DemoResul
   const now = deps.forceSignal?.aborted ?? false;
   if (controller) {
     deps.progress('demo: stopping the controller…');
-    await controller.stop(now);
+    await controller.stop(now, deps.forceSignal);
   }
   deps.progress(`demo: stopping the nodes (${now ? 'now' : 'lame duck; Ctrl-C again stops them now'})…`);
   const onForce = () => {
