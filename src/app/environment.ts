@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '../domain/config.js';
+import { DEFAULT_DATAFOLDER, type LoadedConfig } from '../domain/config.js';
 import { loadConfig } from '../infra/config-file.js';
 import { resolveBinary, type ResolveOptions } from './resolve-binary.js';
 import type { BinaryResolution } from '../domain/binary-resolution.js';
@@ -8,6 +8,24 @@ export interface Environment {
   config: LoadedConfig;
   resolveOptions: ResolveOptions;
   resolve(): Promise<BinaryResolution>;
+}
+
+/** The data folder a node command works on: the flag, else the config file's, else the default. */
+export function nodeDataFolder(env: Environment, flag: string | undefined): string {
+  return flag ?? env.config.values.datafolder ?? DEFAULT_DATAFOLDER;
+}
+
+/**
+ * The nats-server binary to signal a running node with (`--signal`): required on Windows;
+ * elsewhere optional, as a plain kill(2) does the same when no binary is found.
+ */
+export async function signalBinary(env: Environment): Promise<string | undefined> {
+  try {
+    return (await env.resolve()).path;
+  } catch (e) {
+    if (process.platform === 'win32') throw e;
+    return undefined;
+  }
 }
 
 /** The process edges a use case reads: global flags, environment variables, working folder. */

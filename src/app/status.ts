@@ -10,7 +10,7 @@ import type { ConfigSource, LoadedConfig } from '../domain/config.js';
 import { DEFAULT_PORTS, type LeftMarker, type NodePorts, type NodeState } from '../domain/node-state.js';
 import { DataFolder } from '../infra/data-folder.js';
 import { MonitoringClient } from '../infra/monitoring.js';
-import { loadEnvironment, type EnvironmentInput } from './environment.js';
+import { loadEnvironment, nodeDataFolder, type EnvironmentInput } from './environment.js';
 import { inspectResolution, type ResolutionReport } from './resolve-binary.js';
 
 export interface BinaryFacts {
@@ -172,7 +172,7 @@ export async function inspectCluster(node: Pick<NodeFacts, 'host' | 'ports'>, ti
 
 export async function status(input: StatusInput): Promise<StatusReport> {
   const env = await loadEnvironment(input);
-  const folder = new DataFolder(input.datafolder ?? env.config.values.datafolder, input.cwd);
+  const folder = new DataFolder(nodeDataFolder(env, input.datafolder), input.cwd);
   const [resolution, node] = await Promise.all([inspectResolution(env.resolveOptions), inspectNode(folder, env.config)]);
   return {
     schema_version: 1,

@@ -12,16 +12,11 @@ export async function run(input: CommandInput): Promise<CommandResult> {
       hint: `repeat with --confirm: nats-bootstrap down --confirm${now ? ' --now' : ''}${datafolder ? ` --datafolder ${datafolder}` : ''}`,
     });
   }
-  const { loadEnvironment } = await import('../../app/environment.js');
+  const { loadEnvironment, nodeDataFolder, signalBinary } = await import('../../app/environment.js');
   const { stopNode } = await import('../../app/down.js');
   const env = await loadEnvironment(ctx);
-  let bin: string | undefined;
-  try {
-    bin = (await env.resolve()).path;
-  } catch (e) {
-    if (process.platform === 'win32') throw e;
-  }
-  const result = await stopNode(datafolder ?? env.config.values.datafolder ?? 'nats-bootstrap-data', {
+  const bin = await signalBinary(env);
+  const result = await stopNode(nodeDataFolder(env, datafolder), {
     now,
     cwd: ctx.cwd,
     ...(bin ? { bin } : {}),

@@ -9,17 +9,12 @@ export async function run(input: CommandInput): Promise<CommandResult> {
   const datafolder = optString(options, 'datafolder', '--datafolder');
   const timeout = optInt(options, 'timeout', '--timeout');
   if (timeout !== undefined && (timeout < 1 || timeout > 3600)) throw new NbsError('ERR-CORE-0004', '--timeout must be 1..3600 seconds');
-  const { loadEnvironment } = await import('../../app/environment.js');
+  const { loadEnvironment, nodeDataFolder, signalBinary } = await import('../../app/environment.js');
   const { leaveCluster } = await import('../../app/leave.js');
   const env = await loadEnvironment(ctx);
-  let bin: string | undefined;
-  try {
-    bin = (await env.resolve()).path;
-  } catch (e) {
-    if (process.platform === 'win32') throw e;
-  }
+  const bin = await signalBinary(env);
   const result = await leaveCluster({
-    datafolder: datafolder ?? env.config.values.datafolder ?? 'nats-bootstrap-data',
+    datafolder: nodeDataFolder(env, datafolder),
     cwd: ctx.cwd,
     confirm: optBool(options, 'confirm'),
     force: optBool(options, 'force'),
