@@ -202,17 +202,18 @@ export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Prom
     healthError: null,
     ready: false,
   };
-  // One round trip for the three (keep-alive): a refused /varz means "not listening yet".
-  const [varz, jsz, routez] = await Promise.all([
-    mon.varz().catch(() => null),
-    mon.jsz().catch((): Jsz | null => null),
-    mon.routez().catch(() => null),
-  ]);
-  if (varz === null) return p;
+  // /varz alone until the port answers: refused polls stay cheap while the CLIs start up.
+  let varz: Varz;
+  try {
+    varz = await mon.varz();
+  } catch {
+    return p;
+  }
   p.listening = true;
   p.serverName = varz.server_name ?? null;
   p.version = varz.version ?? null;
   p.clusterName = varz.cluster?.name ?? null;
+  const [jsz, routez] = await Promise.all([mon.jsz().catch((): Jsz | null => null), mon.routez().catch(() => null)]);
   // /healthz logs a warning on every failed call: ask only once /jsz says there is a meta leader
   // (or no cluster), so the log stays readable for the diagnosis.
   const worthAsking = jsz !== null && (jsz.meta_cluster === undefined || Boolean(jsz.meta_cluster.leader));
@@ -247,6 +248,12 @@ export interface WaitReadyOptions {
 }
 
 const MIN_PROBE_GAP_MS = 25;
+/**
+ * Right after the meta leader is elected, a node can be ready while the meta group does not yet
+ * count every server it has a route to (cluster_size 2 of 3 for a moment). Wait up to this long for
+ * the group to take them in; a server that never joins (one without JetStream) only delays by it.
+ */
+const MEMBERSHIP_SETTLE_MS = 2000;
 
 export interface WaitReadyResult {
   ready: boolean;
@@ -291,11 +298,18 @@ export async function waitForReady(o: WaitReadyOptions): Promise<WaitReadyResult
         timer = setTimeout(finish, Math.max(0, since + Math.min(ms, MIN_PROBE_GAP_MS) - Date.now()));
       };
     });
+  let settlingSince: number | null = null;
   try {
     let last = await probeReadiness(o.httpPort);
     for (;;) {
       o.onProbe?.(last);
-      if (last.ready) return { ready: true, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
+      if (last.ready) {
+        const absorbing = last.clusterSize !== null && last.clusterSize < last.routes + 1;
+        settlingSince ??= Date.now();
+        if (!absorbing || Date.now() - settlingSince >= MEMBERSHIP_SETTLE_MS) {
+          return { ready: true, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
+        }
+      }
       if (!(await isProcessAlive(o.pid))) return { ready: false, exited: true, aborted: false, last, elapsedMs: Date.now() - started };
       if (o.signal?.aborted) return { ready: false, exited: false, aborted: true, last, elapsedMs: Date.now() - started };
       if (Date.now() >= deadline) return { ready: false, exited: false, aborted: false, last, elapsedMs: Date.now() - started };
