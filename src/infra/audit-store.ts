@@ -46,33 +46,24 @@ export class AuditStore {
 
   /** First write of a request: fails with AuditConflict if the key already exists. */
   async create(record: AuditRecord): Promise<StoredAudit> {
-    const value = JSON.stringify(record);
-    let timedOut = false;
-    try {
-      const revision = await retryOnTimeout(() => this.kv.create(record.request_id, value), () => (timedOut = true));
-      return { record, revision };
-    } catch (e) {
-      if (isWrongLastSequence(e)) {
-        // A timed-out attempt may have been stored after all: then it is ours.
-        if (timedOut) {
-          const cur = await this.kv.get(record.request_id);
-          if (cur && cur.string() === value) return { record, revision: cur.revision };
-        }
-        throw new AuditConflict(record.request_id);
-      }
-      throw e;
-    }
+    return this.write(record, (value) => this.kv.create(record.request_id, value));
   }
 
   /** Compare-and-set on the revision read before. */
   async update(record: AuditRecord, revision: number): Promise<StoredAudit> {
+    return this.write(record, (value) => this.kv.update(record.request_id, value, revision));
+  }
+
+  /** One conditional write (create or compare-and-set); a lost race is an AuditConflict. */
+  private async write(record: AuditRecord, put: (value: string) => Promise<number>): Promise<StoredAudit> {
     const value = JSON.stringify(record);
     let timedOut = false;
     try {
-      const next = await retryOnTimeout(() => this.kv.update(record.request_id, value, revision), () => (timedOut = true));
-      return { record, revision: next };
+      const revision = await retryOnTimeout(() => put(value), () => (timedOut = true));
+      return { record, revision };
     } catch (e) {
       if (isWrongLastSequence(e)) {
+        // A timed-out attempt may have been stored after all: then it is ours.
         if (timedOut) {
           const cur = await this.kv.get(record.request_id);
           if (cur && cur.string() === value) return { record, revision: cur.revision };
