@@ -16,12 +16,11 @@ import { readFile, rm } from 'node:fs/promises';
 import { NbsError } from '../domain/errors.js';
 import type { ControllerReply, ControllerRequest } from '../domain/control-plane.js';
 import type { LeavePlan } from '../domain/quorum.js';
-import type { NodeState } from '../domain/node-state.js';
+import { ownClientUrl, seedClientUrls, type NodeState } from '../domain/node-state.js';
 import { DataFolder, writeFileAtomic } from '../infra/data-folder.js';
 import { readBundle } from '../infra/bundle-file.js';
 import { connectAsNode, requestController } from '../infra/controller-client.js';
 import { MonitoringClient } from '../infra/monitoring.js';
-import { parseSeeds } from '../domain/seeds.js';
 import type { NatsConnection } from '../infra/nats-connection.js';
 import { stopNode } from './down.js';
 
@@ -77,24 +76,20 @@ async function readLeaveRequest(df: DataFolder): Promise<LeaveRequestFile | null
   }
 }
 
-function localHost(host: string | undefined): string {
-  return !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-}
-
 /** Client URLs other than this node's: from its running server's /varz, the stored list, the seeds. */
 async function clusterClientUrls(state: NodeState, stored: string[], running: boolean): Promise<{ own: string; others: string[] }> {
-  const own = `nats://${localHost(state.host)}:${state.ports.client}`;
+  const own = ownClientUrl(state);
   const urls: string[] = [...stored];
   if (running) {
     try {
-      const v = (await MonitoringClient.forPort(state.ports.http, localHost(state.host)).varz()) as unknown as { connect_urls?: string[] };
+      const v = (await MonitoringClient.forPort(state.ports.http, state.host).varz()) as unknown as { connect_urls?: string[] };
       for (const u of v.connect_urls ?? []) urls.push(u.includes('://') ? u : `nats://${u}`);
     } catch {
       /* monitoring not reachable: seeds below */
     }
   }
   try {
-    for (const s of parseSeeds(state.seeds, state.ports.cluster)) urls.push(`nats://${s.host.includes(':') ? `[${s.host}]` : s.host}:${state.ports.client}`);
+    urls.push(...seedClientUrls(state));
   } catch {
     /* seeds were validated by up */
   }

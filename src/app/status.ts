@@ -8,6 +8,7 @@ import type { ResolutionAttempt, ResolutionSource } from '../domain/binary-resol
 import { clusterView, type ClusterView } from '../domain/cluster-view.js';
 import type { ConfigSource, LoadedConfig } from '../domain/config.js';
 import { DEFAULT_PORTS, type LeftMarker, type NodePorts, type NodeState } from '../domain/node-state.js';
+import { dialHost } from '../domain/seeds.js';
 import { DataFolder } from '../infra/data-folder.js';
 import { MonitoringClient } from '../infra/monitoring.js';
 import { loadEnvironment, nodeDataFolder, type EnvironmentInput } from './environment.js';
@@ -134,7 +135,7 @@ export async function inspectNode(folder: DataFolder, config: LoadedConfig): Pro
     mode: state?.mode ?? null,
     ports,
     ports_source: state?.ports ? 'state' : fromConfig ? 'config' : 'default',
-    host: state?.host && state.host !== '0.0.0.0' && state.host !== '::' ? state.host : '127.0.0.1',
+    host: dialHost(state?.host),
     pid_file: folder.path('pid'),
     pid: proc.pid,
     running: proc.running,

@@ -10,6 +10,7 @@
  *                                   user `app-user`    (controller host only; hand it to applications)
  */
 import { NbsError } from './errors.js';
+import { formatHostPort } from './seeds.js';
 
 export const ACCOUNTS = {
   system: 'SYS',
@@ -174,6 +175,6 @@ export interface NatsCliContext {
  * default client port (every node runs the same command, so the same client port).
  */
 export function clientUrlsFromSeedHosts(hosts: string[], clientPort = 4222): string[] {
-  const urls = hosts.map((h) => `nats://${h.includes(':') ? `[${h}]` : h}:${clientPort}`);
+  const urls = hosts.map((host) => `nats://${formatHostPort({ host, port: clientPort })}`);
   return urls.length > 0 ? [...new Set(urls)] : [`nats://127.0.0.1:${clientPort}`];
 }

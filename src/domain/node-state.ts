@@ -2,6 +2,8 @@
  * A node's state in its data folder (DESIGN §3): `state.json`. The server name is chosen once and
  * never changes — JetStream derives the peer identity from it.
  */
+import { dialHost, formatHostPort, parseSeeds } from './seeds.js';
+
 export const DATA_FILES = {
   config: 'nats-bootstrap.conf',
   pid: 'nats-server.pid',
@@ -50,3 +52,18 @@ export interface NodeState {
 }
 
 export const DEFAULT_PORTS: NodePorts = { client: 4222, cluster: 6222, http: 8222 };
+
+/** The client URL of the node's own server, as a client on this machine dials it. */
+export function ownClientUrl(state: NodeState): string {
+  return `nats://${formatHostPort({ host: dialHost(state.host), port: state.ports.client })}`;
+}
+
+/** Client URLs of the node's seeds: each seed host on the node's client port (a bad seed throws). */
+export function seedClientUrls(state: NodeState): string[] {
+  return parseSeeds(state.seeds, state.ports.cluster).map((s) => `nats://${formatHostPort({ host: s.host, port: state.ports.client })}`);
+}
+
+/** Where a client on the node reaches its cluster (controller requests): its own server first, then the seeds. */
+export function nodeClientUrls(state: NodeState): string[] {
+  return [...new Set([ownClientUrl(state), ...seedClientUrls(state)])];
+}

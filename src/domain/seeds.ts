@@ -59,6 +59,11 @@ export function formatHostPort(hp: HostPort): string {
   return `${hp.host.includes(':') ? `[${hp.host}]` : hp.host}:${hp.port}`;
 }
 
+/** The host a client on this machine dials for a listen address: a wildcard (or none) means the loopback. */
+export function dialHost(listenHost: string | undefined): string {
+  return !listenHost || listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
+}
+
 /** The route URL nats-server solicits for a seed. */
 export function routeUrl(hp: HostPort): string {
   return `nats-route://${formatHostPort(hp)}`;

@@ -1,5 +1,6 @@
 /** nats-server monitoring endpoint client (`/varz`, `/jsz`, `/healthz`, `/routez`). */
 import { get as httpGet } from 'node:http';
+import { dialHost, formatHostPort } from '../domain/seeds.js';
 
 export interface Varz {
   server_id: string;
@@ -54,9 +55,9 @@ export class MonitoringClient {
     private readonly timeoutMs = 2000,
   ) {}
 
-  static forPort(port: number, host = '127.0.0.1', timeoutMs?: number): MonitoringClient {
-    const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
-    return new MonitoringClient(`http://${h.includes(':') ? `[${h}]` : h}:${port}`, timeoutMs);
+  /** The monitoring endpoint on `port` of a server listening on `host` (a wildcard means the loopback). */
+  static forPort(port: number, host?: string, timeoutMs?: number): MonitoringClient {
+    return new MonitoringClient(`http://${formatHostPort({ host: dialHost(host), port })}`, timeoutMs);
   }
 
   /**

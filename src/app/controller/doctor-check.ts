@@ -4,8 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import type { NodeState } from '../../domain/node-state.js';
-import { parseSeeds } from '../../domain/seeds.js';
+import { nodeClientUrls, type NodeState } from '../../domain/node-state.js';
 import { readBundle } from '../../infra/bundle-file.js';
 import { connectAsNode, requestController } from '../../infra/controller-client.js';
 import type { DoctorCheck } from '../doctor-checks.js';
@@ -23,12 +22,11 @@ export const controllerCheck: DoctorCheck = {
       return { status: 'warn', message: `${state.server_name} is not a secured node (started without --bundle): it has no controller`, hint: 'create an identity with init and start the nodes with up --bundle FILE' };
     }
     const bundle = await readBundle(state.bundle);
-    const host = !state.host || state.host === '0.0.0.0' || state.host === '::' ? '127.0.0.1' : state.host;
-    const servers = [`nats://${host}:${state.ports.client}`, ...parseSeeds(state.seeds, state.ports.cluster).map((s) => `nats://${s.host.includes(':') ? `[${s.host}]` : s.host}:${state.ports.client}`)];
+    const servers = nodeClientUrls(state);
     const t0 = Date.now();
     let nc;
     try {
-      nc = await connectAsNode(bundle, [...new Set(servers)], 'nbs-doctor');
+      nc = await connectAsNode(bundle, servers, 'nbs-doctor');
       const reply = await requestController(nc, bundle.cluster, { schema_version: 1, request_id: `doctor-${randomBytes(6).toString('hex')}`, action: 'ping', sender: state.server_name }, 3000);
       if (!reply.ok) return { status: 'fail', message: `the controller answered with an error: ${reply.error?.code ?? reply.status}`, hint: 'read the controller log' };
       return { status: 'ok', message: `controller ${reply.controller.id} of cluster ${bundle.cluster} answered in ${Date.now() - t0} ms`, hint: null };

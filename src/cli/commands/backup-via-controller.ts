@@ -48,16 +48,10 @@ export async function runViaController(input: CommandInput): Promise<CommandResu
   }
   const { readBundle } = await import('../../infra/bundle-file.js');
   const { connectAsNode, requestController } = await import('../../infra/controller-client.js');
-  const { parseSeeds } = await import('../../domain/seeds.js');
+  const { nodeClientUrls } = await import('../../domain/node-state.js');
   const bundle = await readBundle(state.bundle);
   const server = optString(o, 'server', '--server');
-  const local = !state.host || state.host === '0.0.0.0' || state.host === '::' ? '127.0.0.1' : state.host;
-  const servers = server
-    ? server.split(',').map((s) => s.trim()).filter(Boolean)
-    : [
-        `nats://${local}:${state.ports.client}`,
-        ...parseSeeds(state.seeds, state.ports.cluster).map((s) => `nats://${s.host.includes(':') ? `[${s.host}]` : s.host}:${state.ports.client}`),
-      ];
+  const servers = server ? server.split(',').map((s) => s.trim()).filter(Boolean) : nodeClientUrls(state);
   const requestId = `backup-${state.server_name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 60)}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const req: ControllerRequest = {
     schema_version: 1,
