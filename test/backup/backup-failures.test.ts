@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startServer, tempDir, waitFor, type TestServer } from '../support/nats-harness.js';
 import { freePort } from '../support/ports.js';
-import { CLI, runCli } from '../cli/cli-process.js';
+import { CLI, runCli } from '../support/cli-run.js';
 import { openConnection } from '../../src/infra/nats-connection.js';
 import { runBackup } from '../../src/app/backup.js';
 import { NbsError } from '../../src/domain/errors.js';

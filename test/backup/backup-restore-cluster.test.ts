@@ -15,7 +15,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { headers } from '@nats-io/transport-node';
 import { startCluster, tempDir, type TestCluster } from '../support/nats-harness.js';
-import { runCli, type CliRun } from '../cli/cli-process.js';
+import { runCli, type CliRun } from '../support/cli-run.js';
 import { openConnection, type NatsConnection } from '../../src/infra/nats-connection.js';
 import type { BackupManifest } from '../../src/domain/backup.js';
 import { validate } from '../../src/infra/json-schema.js';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, tempDir, type TestServer } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
-import { cliEnv, runCli } from './cli-nodes.js';
+import { cliEnv } from './cli-nodes.js';
+import { runCli } from '../support/cli-run.js';
 
 let root: { path: string; remove: () => Promise<void> };
 let env: Record<string, string>;

@@ -1,47 +1,18 @@
 /**
- * Drive the BUILT CLI (`node dist/cli/main.js`; build with `npx tsc -p tsconfig.json` first) and
- * make sure every node it started is gone after the test, even on failure.
+ * Nodes started through the BUILT CLI (test/support/cli-run.ts): the environment they run in, and
+ * making sure every node a test started is gone after it, even on failure.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { natsServerBin } from '../support/nats-harness.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-export interface CliRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  errLines: string[];
-  json<T = Record<string, unknown>>(): T;
-}
+// demo.test.ts still imports these from here.
+export { CLI, runCli, type CliRun } from '../support/cli-run.js';
 
 /** Hermetic environment: PATH, a fixed HOME, and the nats-server the tests use. */
 export function cliEnv(home: string): Record<string, string> {
   return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, NATS_SERVER_PATH: natsServerBin() };
-}
-
-export async function runCli(args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<CliRun> {
-  const r = await execa(process.execPath, [CLI, ...args], {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: false,
-    reject: false,
-    timeout: opts.timeoutMs ?? 90_000,
-    stdin: 'ignore',
-  });
-  const stdout = String(r.stdout ?? '');
-  const stderr = String(r.stderr ?? '');
-  return {
-    exitCode: r.exitCode ?? -1,
-    stdout,
-    stderr,
-    errLines: stderr.split('\n').filter((l) => l.trim() !== ''),
-    json: <T>() => JSON.parse(stdout) as T,
-  };
 }
 
 /** Data folders a test used: killNodes() SIGKILLs whatever their pid files still name. */

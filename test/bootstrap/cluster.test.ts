@@ -10,7 +10,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { monitorGet, tempDir, waitFor, type JszMeta } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
-import { NodeTracker, cliEnv, runCli } from './cli-nodes.js';
+import { NodeTracker, cliEnv } from './cli-nodes.js';
+import { runCli } from '../support/cli-run.js';
 import { validate } from '../../src/infra/json-schema.js';
 
 interface UpJson {

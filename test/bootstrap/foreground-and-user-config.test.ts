@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorGet, tempDir, waitFor } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
-import { CLI, NodeTracker, cliEnv, runCli } from './cli-nodes.js';
+import { NodeTracker, cliEnv } from './cli-nodes.js';
+import { CLI, runCli } from '../support/cli-run.js';
 
 const tracker = new NodeTracker();
 let root: { path: string; remove: () => Promise<void> };

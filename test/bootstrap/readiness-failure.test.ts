@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../src/infra/process-check.js';
 import { tempDir } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
-import { NodeTracker, cliEnv, runCli } from './cli-nodes.js';
+import { NodeTracker, cliEnv } from './cli-nodes.js';
+import { runCli } from '../support/cli-run.js';
 
 const tracker = new NodeTracker();
 let root: { path: string; remove: () => Promise<void> };

@@ -1,9 +1,23 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/nats-harness.js';
 import { fakeServer } from '../app/fake-binaries.js';
-import { listTree, runCli } from './cli-process.js';
+import { runCli } from '../support/cli-run.js';
+
+/** Every file and folder under dir (relative paths, sorted): proves a command wrote nothing. */
+async function listTree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string) => {
+    for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      out.push(p);
+      if (e.isDirectory()) await walk(p);
+    }
+  };
+  await walk('');
+  return out.sort();
+}
 
 /**
  * Bad config input: exit 2, one line `error[ERR-CORE-000x]: …` naming the key or file (plus the

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/nats-harness.js';
-import { runCli } from './cli-process.js';
+import { runCli } from '../support/cli-run.js';
 
 /** The DESIGN §4 contract as the built CLI shows it. */
 const CONTRACT = ['up', 'join', 'start', 'down', 'leave', 'status', 'doctor', 'init', 'controller', 'backup', 'restore', 'service', 'demo'];

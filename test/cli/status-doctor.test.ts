@@ -7,7 +7,7 @@ import { validate } from '../../src/infra/json-schema.js';
 import { natsServerBin, natsServerVersion, tempDir } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
 import { fakeServer } from '../app/fake-binaries.js';
-import { runCli } from './cli-process.js';
+import { runCli } from '../support/cli-run.js';
 
 interface Check {
   id: string;

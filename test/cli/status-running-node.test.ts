@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '../../src/infra/json-schema.js';
 import { startCluster, startServer, tempDir, waitFor, type TestCluster, type TestServer } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
-import { runCli } from './cli-process.js';
+import { runCli } from '../support/cli-run.js';
 
 interface Peer {
   name: string;

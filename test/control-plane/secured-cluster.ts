@@ -6,12 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { freePorts } from '../support/ports.js';
 import { waitFor } from '../support/nats-harness.js';
+import { CLI, runCli, type CliRun } from '../support/cli-run.js';
 
-export const CLI = join(process.cwd(), 'dist', 'cli', 'main.js');
 
 const pids = new Set<number>();
 const children = new Set<ChildProcess>();
@@ -32,21 +31,9 @@ process.on('exit', () => {
   }
 });
 
-export interface CliRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  json: <T = Record<string, unknown>>() => T;
-}
-
-export async function cli(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliRun> {
-  const r = await execa('node', [CLI, ...args], { cwd: opts.cwd, reject: false, env: { ...opts.env }, timeout: opts.timeoutMs ?? 110_000 });
-  return {
-    exitCode: r.exitCode ?? -1,
-    stdout: String(r.stdout),
-    stderr: String(r.stderr),
-    json: <T>() => JSON.parse(String(r.stdout)) as T,
-  };
+/** The built CLI with the test's environment on top of this process's (up, init, leave, backup). */
+export function cli(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliRun> {
+  return runCli(args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, timeoutMs: opts.timeoutMs ?? 110_000 });
 }
 
 export interface SecuredNode {

@@ -17,7 +17,7 @@ import { execa } from 'execa';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { natsServerBin, tempDir, waitFor } from '../support/nats-harness.js';
-import { CLI } from '../bootstrap/cli-nodes.js';
+import { CLI } from '../support/cli-run.js';
 
 const run = Math.random().toString(16).slice(2, 7);
 const names = ['a', 'b', 'c'] as const;
