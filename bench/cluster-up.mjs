@@ -15,8 +15,8 @@
  * The meta-leader election has a random 100–800 ms campaign timer per server, so single runs
  * scatter widely for both sides: use enough repetitions.
  *
- *   npm run bench:cluster-up            # 11 repetitions
- *   BENCH_REPS=21 npm run bench:cluster-up
+ *   npm run bench:cluster-up            # 21 repetitions
+ *   BENCH_REPS=41 npm run bench:cluster-up
  *   BENCH_KEEP_ENV=1 npm run bench:cluster-up
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { probeReadiness } from '../dist/infra/nats-server-process.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const REPS = Number(process.env.BENCH_REPS ?? 11);
+const REPS = Number(process.env.BENCH_REPS ?? 21);
 const KEEP_ENV = process.env.BENCH_KEEP_ENV === '1';
 const BIN = process.env.NATS_SERVER_PATH || execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim();
 
