@@ -5,23 +5,15 @@
  * The service's generic audit records received → done/failed with the result; a retry with the
  * same request_id answers already_done. Nodes only ever hold the node credential.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBackup } from '../backup.js';
 import { streamNameProblem } from '../../domain/backup.js';
 import { errorReply, type ControllerReply, type ControllerRequest } from '../../domain/control-plane.js';
 import { isNbsError } from '../../domain/errors.js';
+import { packageVersion } from '../../infra/package-version.js';
 import { replyBase, type ControllerContext } from './context.js';
 
 export const BACKUPS_FOLDER = 'backups';
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** `20261204T153000Z-<request_id>`: sortable, unique per request. */
 export function backupFolderName(at: Date, requestId: string): string {

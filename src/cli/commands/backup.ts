@@ -3,21 +3,13 @@
  * — snapshot streams into DIR in the nats CLI layout plus a manifest written last (DESIGN §6).
  * `--via-controller` asks the controller to run it with its own credentials instead.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BackupReport } from '../../app/backup.js';
 import { backupSpecFrom, formatBytes } from '../../domain/backup.js';
 import type { CommandInput, CommandResult } from '../context.js';
 import { optBool, optString, optStrings } from '../option-parsing.js';
 import { connectionFlags } from '../connection-flags.js';
-
-export function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
+import { packageVersion } from '../../infra/package-version.js';
 
 export async function run(input: CommandInput): Promise<CommandResult> {
   const { options: o, ctx } = input;
@@ -34,19 +26,11 @@ export async function run(input: CommandInput): Promise<CommandResult> {
   const { checkOutputFolder, runBackup } = await import('../../app/backup.js');
   // Refuse a used output folder before touching the network.
   await checkOutputFolder(resolve(ctx.cwd, spec.output));
-  const { resolveConnection } = await import('../../infra/connection-options.js');
-  const { openConnection } = await import('../../infra/nats-connection.js');
-  const conn = await resolveConnection(connectionFlags(o), { cwd: ctx.cwd, home: ctx.env['HOME'], xdgConfigHome: ctx.env['XDG_CONFIG_HOME'] });
-  const nc = await openConnection({ ...conn.spec, name: 'nats-bootstrap backup', reconnect: false });
-  const { transferProgress } = await import('../transfer-progress.js');
-  const bar = await transferProgress(ctx, 'backup');
-  try {
-    const data = await runBackup(nc, spec, { progress: bar.progress, signal: ctx.signal, toolVersion: toolVersion(), cwd: ctx.cwd });
-    return { data, human: (d) => formatBackup(d as BackupReport) };
-  } finally {
-    bar.stop();
-    await nc.close().catch(() => undefined);
-  }
+  const { runTransfer } = await import('../transfer-progress.js');
+  const data = await runTransfer(ctx, 'backup', connectionFlags(o), (nc, progress) =>
+    runBackup(nc, spec, { progress, signal: ctx.signal, toolVersion: packageVersion(), cwd: ctx.cwd }),
+  );
+  return { data, human: (d) => formatBackup(d as BackupReport) };
 }
 
 export function formatBackup(r: BackupReport): string {
