@@ -7,11 +7,37 @@ import type { BackupProgress } from '../app/backup.js';
 import type { RestoreProgress } from '../app/restore.js';
 import { formatBytes } from '../domain/backup.js';
 import type { CliContext } from './context.js';
+import type { ConnectionFlags } from '../infra/connection-options.js';
+import type { NatsConnection } from '../infra/nats-connection.js';
 
 export interface TransferProgress {
   progress: BackupProgress & RestoreProgress;
   /** Remove the bar (call on success and failure). */
   stop(): void;
+}
+
+/**
+ * One backup or restore run: connect with the connection flags (no reconnect: a transfer is not
+ * resumed on another server), show progress, run `transfer`; the bar and the connection are
+ * closed afterwards, also on failure.
+ */
+export async function runTransfer<T>(
+  ctx: CliContext,
+  verb: 'backup' | 'restore',
+  flags: ConnectionFlags,
+  transfer: (nc: NatsConnection, progress: TransferProgress['progress']) => Promise<T>,
+): Promise<T> {
+  const { resolveConnection } = await import('../infra/connection-options.js');
+  const { openConnection } = await import('../infra/nats-connection.js');
+  const conn = await resolveConnection(flags, { cwd: ctx.cwd, home: ctx.env['HOME'], xdgConfigHome: ctx.env['XDG_CONFIG_HOME'] });
+  const nc = await openConnection({ ...conn.spec, name: `nats-bootstrap ${verb}`, reconnect: false });
+  const bar = await transferProgress(ctx, verb);
+  try {
+    return await transfer(nc, bar.progress);
+  } finally {
+    bar.stop();
+    await nc.close().catch(() => undefined);
+  }
 }
 
 export async function transferProgress(ctx: CliContext, verb: 'backup' | 'restore'): Promise<TransferProgress> {

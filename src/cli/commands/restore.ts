@@ -35,19 +35,11 @@ export async function run(input: CommandInput): Promise<CommandResult> {
       details: ['the backup passed its checks; with --confirm it restores:', ...planLines(backup, replicas)],
     });
   }
-  const { resolveConnection } = await import('../../infra/connection-options.js');
-  const { openConnection } = await import('../../infra/nats-connection.js');
-  const conn = await resolveConnection(flags, { cwd: ctx.cwd, home: ctx.env['HOME'], xdgConfigHome: ctx.env['XDG_CONFIG_HOME'] });
-  const nc = await openConnection({ ...conn.spec, name: 'nats-bootstrap restore', reconnect: false });
-  const { transferProgress } = await import('../transfer-progress.js');
-  const bar = await transferProgress(ctx, 'restore');
-  try {
-    const data = await runRestore(nc, backup, { replace, ...(replicas !== undefined ? { replicas } : {}), progress: bar.progress, signal: ctx.signal });
-    return { data, human: (d) => formatRestore(d as RestoreReport), exitCode: data.ok ? 0 : 1 };
-  } finally {
-    bar.stop();
-    await nc.close().catch(() => undefined);
-  }
+  const { runTransfer } = await import('../transfer-progress.js');
+  const data = await runTransfer(ctx, 'restore', flags, (nc, progress) =>
+    runRestore(nc, backup, { replace, ...(replicas !== undefined ? { replicas } : {}), progress, signal: ctx.signal }),
+  );
+  return { data, human: (d) => formatRestore(d as RestoreReport), exitCode: data.ok ? 0 : 1 };
 }
 
 export function formatRestore(r: RestoreReport): string {
