@@ -127,9 +127,42 @@ export interface AuditRecord {
   history: Array<{ phase: AuditPhase; at: string; note?: string }>;
 }
 
+/** The first audit record of an acting request: phase `received`, written before anything is done. */
+export function receivedRecord(req: ControllerRequest, controllerId: string, at: string): AuditRecord {
+  return {
+    schema_version: 1,
+    request_id: req.request_id,
+    action: req.action,
+    sender: req.sender ?? null,
+    params: { ...(req.params ?? {}) },
+    phase: 'received',
+    status: 'pending',
+    received_at: at,
+    updated_at: at,
+    controller_id: controllerId,
+    history: [{ phase: 'received', at }],
+  };
+}
+
+/** The next phase of a request's audit record (with `patch`), appended to its history. */
+export function advanceRecord(record: AuditRecord, phase: AuditPhase, patch: Partial<AuditRecord>, at: string, note?: string): AuditRecord {
+  return {
+    ...record,
+    ...patch,
+    phase,
+    updated_at: at,
+    history: [...record.history, { phase, at, ...(note ? { note } : {}) }],
+  };
+}
+
 /** Phases after which a replay answers `already_done` with the stored result. */
 export function isFinal(phase: AuditPhase): boolean {
   return phase === 'done' || phase === 'refused' || phase === 'failed';
+}
+
+/** A leave that started but did not finish: a membership change in flight. */
+export function isLeaveInFlight(record: AuditRecord): boolean {
+  return record.action === 'leave' && (record.phase === 'accepted' || record.phase === 'removing' || record.phase === 'pending');
 }
 
 /** request_id rules (also in the schema): usable as a KV key and a file-safe token. */

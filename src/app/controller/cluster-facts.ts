@@ -99,3 +99,10 @@ export async function gatherStreams(nc: NatsConnection, account: string, up: Set
   }
   return out;
 }
+
+/** Streams of the application and the control account, as the servers that answered `facts` see them. */
+export async function gatherClusterStreams(conns: { app: NatsConnection; control: NatsConnection }, facts: ClusterFacts): Promise<StreamFacts[]> {
+  const up = new Set(facts.servers.map((s) => s.name));
+  const [app, control] = await Promise.all([gatherStreams(conns.app, 'APP', up), gatherStreams(conns.control, 'CONTROL', up)]);
+  return [...app, ...control];
+}

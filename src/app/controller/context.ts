@@ -1,5 +1,5 @@
 /** What every controller request handler gets: connections, the audit store, events, hooks. */
-import type { ControllerReply, ControllerRequest } from '../../domain/control-plane.js';
+import type { AuditRecord, ControllerReply, ControllerRequest } from '../../domain/control-plane.js';
 import type { AuditStore } from '../../infra/audit-store.js';
 import type { NatsConnection } from '../../infra/nats-connection.js';
 
@@ -45,4 +45,15 @@ export type ControllerHandler = (req: ControllerRequest, ctx: ControllerContext)
 
 export function replyBase(req: ControllerRequest, ctx: ControllerContext) {
   return { schema_version: 1 as const, request_id: req.request_id, action: req.action, controller: { id: ctx.controllerId, cluster: ctx.cluster } };
+}
+
+/** The answer to a replayed request whose audit record is final: `already_done` with the stored result. */
+export function replayReply(req: ControllerRequest, ctx: ControllerContext, rec: AuditRecord): ControllerReply {
+  return {
+    ...replyBase(req, ctx),
+    ok: rec.phase === 'done',
+    status: 'already_done',
+    result: { phase: rec.phase, original_status: rec.status, ...(rec.result ?? {}), ...(rec.plan ? { plan: rec.plan } : {}) },
+    ...(rec.error ? { error: rec.error } : {}),
+  };
 }

@@ -12,25 +12,18 @@
  * request answers `already_done` with the stored result; a commit retried after a crash looks
  * at the real meta group first, so the removal happens once.
  */
-import { isFinal, sameIntent, type AuditPhase, type AuditRecord, type ControllerReply, type ControllerRequest, type LeaveParams, type ReplyError, type ReplyErrorCode } from '../../domain/control-plane.js';
+import { advanceRecord, isFinal, isLeaveInFlight, receivedRecord, sameIntent, type AuditPhase, type AuditRecord, type ControllerReply, type ControllerRequest, type LeaveParams, type ReplyError, type ReplyErrorCode } from '../../domain/control-plane.js';
 import { isUnforceable, planLeave, type LeavePlan } from '../../domain/quorum.js';
 import { AuditConflict, type StoredAudit } from '../../infra/audit-store.js';
-import { gatherClusterFacts, gatherStreams, type ClusterFacts } from './cluster-facts.js';
-import { replyBase, type ControllerContext } from './context.js';
+import { gatherClusterFacts, gatherClusterStreams, type ClusterFacts } from './cluster-facts.js';
+import { replayReply, replyBase, type ControllerContext } from './context.js';
 
 type LeaveRequest = Extract<ControllerRequest, { action: 'leave' }>;
 
 const now = () => new Date().toISOString();
 
 function advance(stored: StoredAudit, phase: AuditPhase, patch: Partial<AuditRecord>, note?: string): AuditRecord {
-  const at = now();
-  return {
-    ...stored.record,
-    ...patch,
-    phase,
-    updated_at: at,
-    history: [...stored.record.history, { phase, at, ...(note ? { note } : {}) }],
-  };
+  return advanceRecord(stored.record, phase, patch, now(), note);
 }
 
 function reply(req: LeaveRequest, ctx: ControllerContext, status: ControllerReply['status'], result: Record<string, unknown>, error?: ReplyError): ControllerReply {
@@ -43,32 +36,10 @@ function reply(req: LeaveRequest, ctx: ControllerContext, status: ControllerRepl
   };
 }
 
-function replayReply(req: LeaveRequest, ctx: ControllerContext, rec: AuditRecord): ControllerReply {
-  return {
-    ...replyBase(req, ctx),
-    ok: rec.phase === 'done',
-    status: 'already_done',
-    result: { phase: rec.phase, original_status: rec.status, ...(rec.result ?? {}), ...(rec.plan ? { plan: rec.plan } : {}) },
-    ...(rec.error ? { error: rec.error } : {}),
-  };
-}
-
-async function streamsOf(ctx: ControllerContext, facts: ClusterFacts) {
-  const up = new Set(facts.servers.map((s) => s.name));
-  const [app, control] = await Promise.all([gatherStreams(ctx.app, 'APP', up), gatherStreams(ctx.control, 'CONTROL', up)]);
-  return [...app, ...control];
-}
-
 /** Other leaves that started but did not finish (membership change in flight). */
 async function leavesInFlight(ctx: ControllerContext, self: LeaveRequest): Promise<AuditRecord[]> {
   const all = await ctx.audit.list();
-  return all.filter(
-    (r) =>
-      r.action === 'leave' &&
-      r.request_id !== self.request_id &&
-      r.params['server_name'] !== self.params.server_name &&
-      (r.phase === 'accepted' || r.phase === 'removing' || r.phase === 'pending'),
-  );
+  return all.filter((r) => isLeaveInFlight(r) && r.request_id !== self.request_id && r.params['server_name'] !== self.params.server_name);
 }
 
 export async function handleLeave(request: ControllerRequest, ctx: ControllerContext): Promise<ControllerReply> {
@@ -91,25 +62,9 @@ async function prepare(req: LeaveRequest, ctx: ControllerContext, existing: Stor
     return reply(req, ctx, 'accepted', { phase: existing.record.phase, ...(existing.record.plan ? { plan: existing.record.plan } : {}), forced: Boolean(existing.record.params['force']) });
   }
   let stored = existing;
-  if (!stored) {
-    const at = now();
-    const record: AuditRecord = {
-      schema_version: 1,
-      request_id: req.request_id,
-      action: 'leave',
-      sender: req.sender ?? null,
-      params: { ...p },
-      phase: 'received',
-      status: 'pending',
-      received_at: at,
-      updated_at: at,
-      controller_id: ctx.controllerId,
-      history: [{ phase: 'received', at }],
-    };
-    stored = await ctx.audit.create(record);
-  }
+  if (!stored) stored = await ctx.audit.create(receivedRecord(req, ctx.controllerId, now()));
   const facts = await gatherClusterFacts(ctx.sys, ctx.timings.pingStallMs);
-  const streams = await streamsOf(ctx, facts);
+  const streams = await gatherClusterStreams(ctx, facts);
   const plan: LeavePlan = planLeave(p.server_name, facts.meta, streams);
   const inFlight = await leavesInFlight(ctx, req);
   if (inFlight.length > 0) {

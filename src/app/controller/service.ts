@@ -13,14 +13,16 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
+  CONTROLLER_ACTIONS,
   CONTROLLER_QUEUE,
   MAX_REQUEST_BYTES,
   actionOfSubject,
+  advanceRecord,
   errorReply,
   eventSubject,
   isFinal,
+  receivedRecord,
   requestWildcard,
-  type AuditRecord,
   type ControllerAction,
   type ControllerReply,
   type ControllerRequest,
@@ -32,8 +34,9 @@ import { readControllerDir } from '../../infra/bundle-file.js';
 import { validate } from '../../infra/json-schema.js';
 import { openConnection, type NatsConnection } from '../../infra/nats-connection.js';
 import { gatherClusterFacts } from './cluster-facts.js';
-import type { ControllerContext, ControllerLogger, ControllerTimings, TestHookPoint } from './context.js';
+import { replayReply, replyBase, type ControllerContext, type ControllerLogger, type ControllerTimings, type TestHookPoint } from './context.js';
 import { AUDITED_ACTIONS, HANDLERS, SELF_AUDITED_ACTIONS } from './handlers.js';
+import { BACKUPS_FOLDER } from './backup-handler.js';
 
 export interface ControllerOptions {
   dir: string;
@@ -101,7 +104,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       sys,
       app,
       audit,
-      backupDir: join(identity.dir, 'backups'),
+      backupDir: join(identity.dir, BACKUPS_FOLDER),
       log: opts.log,
       timings,
       publishEvent: (kind, data) => {
@@ -184,7 +187,7 @@ export async function serve(ctx: ControllerContext, msg: IncomingMsg, auditReads
     if (typeof rid === 'string' && rid.length <= 128) base.request_id = rid;
   }
   const subjectAction = base.action;
-  if (subjectAction === null || !(subjectAction in { ping: 1, status: 1, leave: 1, backup: 1 })) {
+  if (subjectAction === null || !(CONTROLLER_ACTIONS as readonly string[]).includes(subjectAction)) {
     return answer(errorReply(base, 'unknown_action', `unknown action "${subjectAction ?? msg.subject}"`));
   }
   const problems = validate('controller-request.schema.json', data);
@@ -217,50 +220,14 @@ async function withAudit(ctx: ControllerContext, req: ControllerRequest, handler
   if (existing) {
     const rec = existing.record;
     if (rec.action !== req.action) {
-      return errorReply({ request_id: req.request_id, action: req.action, controller: { id: ctx.controllerId, cluster: ctx.cluster } }, 'conflict', `request_id ${req.request_id} was already used for ${rec.action}`);
+      return errorReply(replyBase(req, ctx), 'conflict', `request_id ${req.request_id} was already used for ${rec.action}`);
     }
-    if (isFinal(rec.phase)) {
-      return {
-        schema_version: 1,
-        request_id: req.request_id,
-        action: req.action,
-        ok: rec.phase === 'done',
-        status: 'already_done',
-        controller: { id: ctx.controllerId, cluster: ctx.cluster },
-        result: { phase: rec.phase, original_status: rec.status, ...(rec.result ?? {}) },
-        ...(rec.error ? { error: rec.error } : {}),
-      };
-    }
+    if (isFinal(rec.phase)) return replayReply(req, ctx, rec);
   }
-  const at = new Date().toISOString();
-  const record: AuditRecord = {
-    schema_version: 1,
-    request_id: req.request_id,
-    action: req.action,
-    sender: req.sender ?? null,
-    params: { ...(req.params ?? {}) },
-    phase: 'received',
-    status: 'pending',
-    received_at: at,
-    updated_at: at,
-    controller_id: ctx.controllerId,
-    history: [{ phase: 'received', at }],
-  };
-  const stored = existing ?? (await ctx.audit.create(record));
+  const stored = existing ?? (await ctx.audit.create(receivedRecord(req, ctx.controllerId, new Date().toISOString())));
   const reply = await handler(req, ctx);
   const phase = reply.ok ? 'done' : 'failed';
-  const end = new Date().toISOString();
-  await ctx.audit.update(
-    {
-      ...stored.record,
-      phase,
-      status: reply.status,
-      updated_at: end,
-      ...(reply.result ? { result: reply.result } : {}),
-      ...(reply.error ? { error: reply.error } : {}),
-      history: [...stored.record.history, { phase, at: end }],
-    },
-    stored.revision,
-  );
+  const patch = { status: reply.status, ...(reply.result ? { result: reply.result } : {}), ...(reply.error ? { error: reply.error } : {}) };
+  await ctx.audit.update(advanceRecord(stored.record, phase, patch, new Date().toISOString()), stored.revision);
   return reply;
 }
