@@ -67,19 +67,24 @@ async function fileSha256(path: string): Promise<string> {
 }
 
 /** A regular file (not a symlink) of the expected size and SHA-256; returns the problems. */
-async function checkFile(path: string, label: string, expected: { sha256: string; size: number }): Promise<string[]> {
+/**
+ * A regular file of the size and SHA-256 the manifest names. `read`: the file is read whole and
+ * its bytes returned, so what is parsed afterwards is exactly what was checked (backup.json).
+ */
+async function checkFile(path: string, label: string, expected: { sha256: string; size: number }, read = false): Promise<{ problems: string[]; bytes?: Buffer }> {
   let st;
   try {
     st = await lstat(path);
   } catch {
-    return [`${label} is missing`];
+    return { problems: [`${label} is missing`] };
   }
-  if (st.isSymbolicLink()) return [`${label} is a symbolic link; the restore only reads regular files`];
-  if (!st.isFile()) return [`${label} is not a regular file`];
-  if (st.size !== expected.size) return [`${label} has ${st.size} bytes, the manifest says ${expected.size}`];
-  const actual = await fileSha256(path);
-  if (actual !== expected.sha256) return [`${label} has SHA-256 ${actual.slice(0, 16)}…, the manifest says ${expected.sha256.slice(0, 16)}…`];
-  return [];
+  if (st.isSymbolicLink()) return { problems: [`${label} is a symbolic link; the restore only reads regular files`] };
+  if (!st.isFile()) return { problems: [`${label} is not a regular file`] };
+  if (st.size !== expected.size) return { problems: [`${label} has ${st.size} bytes, the manifest says ${expected.size}`] };
+  const bytes = read ? await readFile(path) : undefined;
+  const actual = bytes ? createHash('sha256').update(bytes).digest('hex') : await fileSha256(path);
+  if (actual !== expected.sha256) return { problems: [`${label} has SHA-256 ${actual.slice(0, 16)}…, the manifest says ${expected.sha256.slice(0, 16)}…`] };
+  return { problems: [], ...(bytes ? { bytes } : {}) };
 }
 
 function integrity(message: string, problems: string[]): NbsError {
@@ -148,17 +153,16 @@ export async function inspectBackup(input: string, opts: { stream?: string; cwd?
     }
     const metaFile = join(folder, BACKUP_FILES.meta);
     const dataFile = join(folder, BACKUP_FILES.data);
-    const fileProblems = [
-      ...(await checkFile(metaFile, `${entry.name}/${BACKUP_FILES.meta}`, entry.files['backup.json'])),
-      ...(await checkFile(dataFile, `${entry.name}/${BACKUP_FILES.data}`, entry.files['stream.tar.s2'])),
-    ];
-    if (fileProblems.length > 0) {
+    const metaCheck = await checkFile(metaFile, `${entry.name}/${BACKUP_FILES.meta}`, entry.files['backup.json'], true);
+    const dataCheck = await checkFile(dataFile, `${entry.name}/${BACKUP_FILES.data}`, entry.files['stream.tar.s2']);
+    const fileProblems = [...metaCheck.problems, ...dataCheck.problems];
+    if (fileProblems.length > 0 || !metaCheck.bytes) {
       problems.push(...fileProblems);
       continue;
     }
     let meta: unknown;
     try {
-      meta = JSON.parse(await readFile(metaFile, 'utf8'));
+      meta = JSON.parse(metaCheck.bytes.toString('utf8'));
     } catch (e) {
       problems.push(`${entry.name}/${BACKUP_FILES.meta} is not valid JSON: ${(e as Error).message}`);
       continue;
