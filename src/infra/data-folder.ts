@@ -84,16 +84,3 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   }
   await rename(tmp, path);
 }
-
-/** Write a secret: mode 0600, atomically, never over an existing file unless `overwrite`. */
-export async function writeSecretFile(path: string, data: string, overwrite = false): Promise<void> {
-  if (!overwrite) {
-    try {
-      await stat(path);
-      throw new NbsError('ERR-CTL-0003', `${path} already exists`);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-  }
-  await writeFileAtomic(path, data, 0o600);
-}
