@@ -10,6 +10,7 @@ import { access, open, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { versionAtLeast } from '../domain/binary-resolution.js';
+import { SAME_NAME_REJOIN_VERSION } from '../domain/bootstrap-plan.js';
 import type { LoadedConfig } from '../domain/config.js';
 import type { NbsError } from '../domain/errors.js';
 import type { NodePorts } from '../domain/node-state.js';
@@ -59,8 +60,6 @@ export interface DoctorCheck {
 
 /** Oldest nats-server release nats-bootstrap is tested with. */
 export const MIN_SERVER_VERSION = '2.9.0';
-/** From this release a removed server may rejoin under its old name (DESIGN §9). */
-export const REJOIN_SAME_NAME_VERSION = '2.11.2';
 
 const ok = (message: string, hint: string | null = null): CheckResult => ({ status: 'ok', message, hint });
 const warn = (message: string, hint: string): CheckResult => ({ status: 'warn', message, hint });
@@ -90,7 +89,7 @@ export const versionCheck: DoctorCheck = {
     if (!versionAtLeast(s.version, MIN_SERVER_VERSION)) {
       return warn(`nats-server ${s.version} is older than ${MIN_SERVER_VERSION}`, `install nats-server ${MIN_SERVER_VERSION} or newer (JetStream clustering fixes)`);
     }
-    const note = versionAtLeast(s.version, REJOIN_SAME_NAME_VERSION) ? '' : ` (before ${REJOIN_SAME_NAME_VERSION} a node that left rejoins under a new server name)`;
+    const note = versionAtLeast(s.version, SAME_NAME_REJOIN_VERSION) ? '' : ` (before ${SAME_NAME_REJOIN_VERSION} a node that left rejoins under a new server name)`;
     return ok(`nats-server ${s.version}${note}`);
   },
 };
