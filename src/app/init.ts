@@ -11,12 +11,13 @@ import {
   CONTROLLER_FILES,
   USER_ROLES,
   buildNodeBundle,
-  clientUrlsFromSeedHosts,
+  clientUrlsOfSeeds,
   validateClusterName,
   type ControllerManifest,
   type NatsCliContext,
   type UserRole,
 } from '../domain/identity.js';
+import { DEFAULT_PORTS } from '../domain/node-state.js';
 import { parseSeeds, formatHostPort } from '../domain/seeds.js';
 import { writeFileAtomic } from '../infra/data-folder.js';
 
@@ -75,7 +76,7 @@ export async function initIdentity(opts: InitOptions): Promise<InitResult> {
   const cluster = validateClusterName(opts.cluster);
   let seeds: string[];
   try {
-    seeds = parseSeeds(opts.seeds, 6222).map(formatHostPort);
+    seeds = parseSeeds(opts.seeds, DEFAULT_PORTS.cluster).map(formatHostPort);
   } catch (e) {
     throw new NbsError('ERR-CTL-0002', (e as Error).message, { cause: e });
   }
@@ -114,7 +115,7 @@ export async function initIdentity(opts: InitOptions): Promise<InitResult> {
       'app-user': CONTROLLER_FILES.seed('app-user'),
     },
   };
-  const url = (opts.clientUrls && opts.clientUrls.length > 0 ? opts.clientUrls : clientUrlsFromSeedHosts(parseSeeds(seeds, 6222).map((s) => s.host))).join(',');
+  const url = (opts.clientUrls && opts.clientUrls.length > 0 ? opts.clientUrls : clientUrlsOfSeeds(seeds)).join(',');
   const contexts: Array<{ name: string; user: ContextRole; ctx: NatsCliContext }> = CONTEXT_ROLES.map((role) => ({
     name: contextName(cluster, role),
     user: role,

@@ -10,7 +10,8 @@
  *                                   user `app-user`    (controller host only; hand it to applications)
  */
 import { NbsError } from './errors.js';
-import { formatHostPort } from './seeds.js';
+import { DEFAULT_PORTS } from './node-state.js';
+import { formatHostPort, parseSeeds } from './seeds.js';
 
 export const ACCOUNTS = {
   system: 'SYS',
@@ -171,10 +172,11 @@ export interface NatsCliContext {
 }
 
 /**
- * Client URLs for the operator's contexts and the controller: one per seed host, on the
- * default client port (every node runs the same command, so the same client port).
+ * Client URLs for the operator's contexts and the controller: one per seed host (`HOST[:PORT]`,
+ * the port is the cluster port and is not used), on the default client port (every node runs the
+ * same command, so the same client port).
  */
-export function clientUrlsFromSeedHosts(hosts: string[], clientPort = 4222): string[] {
-  const urls = hosts.map((host) => `nats://${formatHostPort({ host, port: clientPort })}`);
+export function clientUrlsOfSeeds(seeds: readonly string[], clientPort = DEFAULT_PORTS.client): string[] {
+  const urls = parseSeeds(seeds, DEFAULT_PORTS.cluster).map(({ host }) => `nats://${formatHostPort({ host, port: clientPort })}`);
   return urls.length > 0 ? [...new Set(urls)] : [`nats://127.0.0.1:${clientPort}`];
 }

@@ -27,8 +27,7 @@ import {
   type ControllerReply,
   type ControllerRequest,
 } from '../../domain/control-plane.js';
-import { clientUrlsFromSeedHosts } from '../../domain/identity.js';
-import { parseSeeds } from '../../domain/seeds.js';
+import { clientUrlsOfSeeds } from '../../domain/identity.js';
 import { AuditStore } from '../../infra/audit-store.js';
 import { readControllerDir } from '../../infra/bundle-file.js';
 import { validate } from '../../infra/json-schema.js';
@@ -74,7 +73,7 @@ const DEFAULT_TIMINGS: ControllerTimings = { offlineWaitMs: 30_000, removeTimeou
 export async function startController(opts: ControllerOptions): Promise<RunningController> {
   const identity = await readControllerDir(opts.dir, opts.cwd);
   const cluster = identity.bundle.cluster;
-  const servers = opts.servers && opts.servers.length > 0 ? opts.servers : clientUrlsFromSeedHosts(parseSeeds(identity.bundle.seeds, 6222).map((s) => s.host));
+  const servers = opts.servers && opts.servers.length > 0 ? opts.servers : clientUrlsOfSeeds(identity.bundle.seeds);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const conns: NatsConnection[] = [];
   const connect = async (role: 'controller' | 'system' | 'app-admin') => {
