@@ -17,11 +17,12 @@ export function nodeDataFolder(env: Environment, flag: string | undefined): stri
 
 /**
  * The nats-server binary to signal a running node with (`--signal`): required on Windows;
- * elsewhere optional, as a plain kill(2) does the same when no binary is found.
+ * elsewhere optional, as a plain kill(2) does the same when no binary is found. Its version is
+ * not needed, so `--version` is not run.
  */
 export async function signalBinary(env: Environment): Promise<string | undefined> {
   try {
-    return (await env.resolve()).path;
+    return (await resolveBinary(env.resolveOptions, { version: false })).path;
   } catch (e) {
     if (process.platform === 'win32') throw e;
     return undefined;
