@@ -21,6 +21,14 @@ export function optStrings(options: Record<string, unknown>, key: string, flag: 
   });
 }
 
+/** A comma-separated list in one flag (`--server URL[,URL]`): trimmed, empty items dropped. */
+export function optList(options: Record<string, unknown>, key: string, flag: string, id: ErrorId = 'ERR-CORE-0004'): string[] | undefined {
+  return optString(options, key, flag, id)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 export function optBool(options: Record<string, unknown>, key: string): boolean {
   return options[key] === true || options[key] === 'true';
 }

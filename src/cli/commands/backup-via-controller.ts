@@ -9,7 +9,7 @@ import { backupSpecFrom, formatBytes } from '../../domain/backup.js';
 import type { ControllerReply, ControllerRequest } from '../../domain/control-plane.js';
 import { NbsError } from '../../domain/errors.js';
 import type { CommandInput, CommandResult } from '../context.js';
-import { optBool, optString, optStrings } from '../option-parsing.js';
+import { optBool, optList, optString, optStrings } from '../option-parsing.js';
 
 export interface ViaControllerResult {
   schema_version: 1;
@@ -50,8 +50,7 @@ export async function runViaController(input: CommandInput): Promise<CommandResu
   const { connectAsNode, requestController } = await import('../../infra/controller-client.js');
   const { nodeClientUrls } = await import('../../domain/node-state.js');
   const bundle = await readBundle(state.bundle);
-  const server = optString(o, 'server', '--server');
-  const servers = server ? server.split(',').map((s) => s.trim()).filter(Boolean) : nodeClientUrls(state);
+  const servers = optList(o, 'server', '--server') ?? nodeClientUrls(state);
   const requestId = `backup-${state.server_name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 60)}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const req: ControllerRequest = {
     schema_version: 1,

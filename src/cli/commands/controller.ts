@@ -1,5 +1,5 @@
 import type { CommandInput, CommandResult } from '../context.js';
-import { optBool, optString } from '../option-parsing.js';
+import { optBool, optList, optString } from '../option-parsing.js';
 import { NbsError } from '../../domain/errors.js';
 
 /**
@@ -14,8 +14,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
   if (action !== 'start') throw new NbsError('ERR-CORE-0004', `unknown controller action "${action ?? ''}": use controller start --dir DIR`);
   const dir = optString(options, 'dir', '--dir', 'ERR-CTL-0002');
   if (!dir) throw new NbsError('ERR-CTL-0002', 'controller start needs --dir DIR (the folder written by init)');
-  const server = optString(options, 'server', '--server', 'ERR-CTL-0002');
-  const servers = server ? server.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const servers = optList(options, 'server', '--server', 'ERR-CTL-0002');
   const { pino } = await import('pino');
   const log = pino({ name: 'nbs-controller', level: ctx.global.debug ? 'debug' : (ctx.env['NBS_LOG_LEVEL'] ?? 'info') });
   const { startController } = await import('../../app/controller/service.js');
