@@ -127,9 +127,12 @@ export async function startSecuredCluster(root: string, n: number, name = `cp${M
     },
   };
   const ups = await Promise.all(nodes.map((x) => c.up(x)));
-  ups.forEach((r, i) => {
-    if (r.exitCode !== 0) throw new Error(`up of ${nodes[i]!.name} failed (${r.exitCode}): ${r.stderr}`);
-  });
+  const failed = ups.findIndex((r) => r.exitCode !== 0);
+  if (failed >= 0) {
+    // The nodes that did start are detached processes: stop them before giving up.
+    await c.teardown();
+    throw new Error(`up of ${nodes[failed]!.name} failed (${ups[failed]!.exitCode}): ${ups[failed]!.stderr}`);
+  }
   return c;
 }
 
