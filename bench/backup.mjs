@@ -14,13 +14,13 @@
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, readdir, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { freePort } from './free-port.mjs';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -31,15 +31,6 @@ const STREAM = 'BENCH';
 // Preloaded into the CLI child: report its peak RSS (getrusage ru_maxrss, KiB on Linux) at exit.
 const RSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('NBS_MAXRSS_KB '+process.resourceUsage().maxRSS+'\\n'))`;
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 async function folderBytes(dir) {
   let total = 0;

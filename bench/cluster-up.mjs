@@ -21,26 +21,17 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeReadiness } from '../dist/infra/nats-server-process.js';
+import { freePort } from './free-port.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const REPS = Number(process.env.BENCH_REPS ?? 21);
 const KEEP_ENV = process.env.BENCH_KEEP_ENV === '1';
 const BIN = process.env.NATS_SERVER_PATH || execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim();
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 async function portSets() {
   const seen = new Set();

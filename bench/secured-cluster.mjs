@@ -4,11 +4,11 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.mjs';
 
 const run = promisify(execFile);
 export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -24,15 +24,6 @@ process.on('exit', () => {
   }
 });
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 export async function cli(args, cwd) {
   const t0 = performance.now();
