@@ -7,7 +7,6 @@
  */
 import { constants } from 'node:fs';
 import { access, open, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { versionAtLeast } from '../domain/binary-resolution.js';
 import { SAME_NAME_REJOIN_VERSION } from '../domain/bootstrap-plan.js';
@@ -15,6 +14,7 @@ import type { LoadedConfig } from '../domain/config.js';
 import type { NbsError } from '../domain/errors.js';
 import type { NodePorts } from '../domain/node-state.js';
 import { probeCandidate } from '../infra/binary-probe.js';
+import { tryBind } from '../infra/port-probe.js';
 import type { ResolutionReport } from './resolve-binary.js';
 import type { ClusterFacts, NodeFacts } from './status.js';
 import { controllerCheck } from './controller/doctor-check.js';
@@ -131,15 +131,6 @@ export const pidCheck: DoctorCheck = {
     return ok('no pid file: the node is not running');
   },
 };
-
-/** Try to listen on host:port; resolves null when free, else the error code. */
-export function tryBind(port: number, host = '0.0.0.0'): Promise<string | null> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(null)));
-  });
-}
 
 export const portsCheck: DoctorCheck = {
   id: 'ports',

@@ -5,7 +5,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Jsz, Healthz, Routez, Varz } from './monitoring.js';
 import { isProcessAlive } from './process-check.js';
@@ -388,26 +388,3 @@ export async function killServer(pid: number, bin: string | undefined, graceMs =
   }
 }
 
-/** Can a server bind `port` on all interfaces right now? */
-export function isPortFree(port: number, host = '0.0.0.0'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A port the OS considers free (bound once on port 0, then released). */
-export function pickFreePort(host = '0.0.0.0'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host }, () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}

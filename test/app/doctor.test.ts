@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctor } from '../../src/app/doctor.js';
-import { DOCTOR_CHECKS, tryBind, type DoctorCheck } from '../../src/app/doctor-checks.js';
+import { DOCTOR_CHECKS, type DoctorCheck } from '../../src/app/doctor-checks.js';
+import { tryBind } from '../../src/infra/port-probe.js';
 import { tempDir } from '../support/nats-harness.js';
 import { freePort } from '../support/ports.js';
 
