@@ -7,9 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { natsServerBin } from '../support/nats-harness.js';
 
-// demo.test.ts still imports these from here.
-export { CLI, runCli, type CliRun } from '../support/cli-run.js';
-
 /** Hermetic environment: PATH, a fixed HOME, and the nats-server the tests use. */
 export function cliEnv(home: string): Record<string, string> {
   return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, NATS_SERVER_PATH: natsServerBin() };

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { monitorGet, tempDir, waitFor, type JszMeta } from '../support/nats-harness.js';
-import { CLI, NodeTracker, cliEnv, runCli } from './cli-nodes.js';
+import { CLI, runCli } from '../support/cli-run.js';
+import { NodeTracker, cliEnv } from './cli-nodes.js';
 import { validate } from '../../src/infra/json-schema.js';
 import { isProcessAlive } from '../../src/infra/process-check.js';
 
