@@ -1,7 +1,7 @@
 import type { CommandInput, CommandResult } from '../context.js';
 import { optBool, optString } from '../option-parsing.js';
 import type { DemoResult } from '../../app/demo.js';
-import { forceSignalFor } from './up.js';
+import { withNodeRunDeps } from '../node-run.js';
 
 export function formatDemo(d: DemoResult): string {
   const what = d.secured ? `secured cluster "${d.cluster}": ${d.nodes.length} nodes and a controller` : `cluster "${d.cluster}" with ${d.nodes.length} open nodes`;
@@ -26,29 +26,21 @@ export async function run(input: CommandInput): Promise<CommandResult> {
   // cac turns --no-controller into controller: false (default true).
   const controller = options['controller'] !== false;
   const { demo } = await import('../../app/demo.js');
-  const force = forceSignalFor(detach);
-  try {
-    const result = await demo(
+  const result = await withNodeRunDeps(ctx, detach, (deps) =>
+    demo(
       { dir, detach, controller },
       {
-        global: ctx.global,
-        env: ctx.env,
-        cwd: ctx.cwd,
-        signal: ctx.signal,
-        ...(force.signal ? { forceSignal: force.signal } : {}),
-        progress: (l) => ctx.err(l),
+        ...deps,
         onReady: (r) => {
           if (!ctx.global.json) {
             ctx.out(`${formatDemo({ ...r, stop_commands: [] })}\n\nCtrl-C stops ${r.controller ? 'the cluster and the controller' : 'the cluster'}${r.temporary ? ' and removes its temporary folder' : ''}.`);
           }
         },
       },
-    );
-    return {
-      data: result,
-      human: () => (result.stopped ? `demo stopped${result.temporary ? ` (removed ${result.dir})` : ` (data kept in ${result.dir})`}` : formatDemo(result)),
-    };
-  } finally {
-    force.dispose();
-  }
+    ),
+  );
+  return {
+    data: result,
+    human: () => (result.stopped ? `demo stopped${result.temporary ? ` (removed ${result.dir})` : ` (data kept in ${result.dir})`}` : formatDemo(result)),
+  };
 }

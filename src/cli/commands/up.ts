@@ -1,6 +1,7 @@
 import type { CommandInput, CommandResult } from '../context.js';
 import { optBool, optString, optStrings } from '../option-parsing.js';
 import type { UpCommand, UpResult } from '../../app/up.js';
+import { withNodeRunDeps } from '../node-run.js';
 
 /** Flags of up/join/start → the typed command (ports stay strings: the plan validates them). */
 export function parseUpOptions(input: CommandInput, command: UpCommand['command']): UpCommand {
@@ -43,48 +44,12 @@ export function formatUp(d: UpResult): string {
   return lines.join('\n');
 }
 
-/**
- * Foreground runs get a second-Ctrl-C escalation (stop now instead of lame duck). A repeat within
- * a second does not count: under `npx` the terminal's SIGINT and npm's forwarded copy arrive together.
- */
-export function forceSignalFor(detach: boolean): { signal?: AbortSignal; dispose: () => void } {
-  if (detach) return { dispose: () => undefined };
-  const force = new AbortController();
-  let first = 0;
-  const onSig = () => {
-    const now = Date.now();
-    if (first === 0) first = now;
-    else if (now - first > 1000) force.abort();
-  };
-  process.on('SIGINT', onSig);
-  process.on('SIGTERM', onSig);
-  return {
-    signal: force.signal,
-    dispose: () => {
-      process.off('SIGINT', onSig);
-      process.off('SIGTERM', onSig);
-    },
-  };
-}
-
 export async function runUp(input: CommandInput, command: UpCommand['command']): Promise<CommandResult> {
   const cmd = parseUpOptions(input, command);
   const { up } = await import('../../app/up.js');
   const { ctx } = input;
-  const force = forceSignalFor(cmd.detach);
-  try {
-    const result = await up(cmd, {
-      global: ctx.global,
-      env: ctx.env,
-      cwd: ctx.cwd,
-      signal: ctx.signal,
-      ...(force.signal ? { forceSignal: force.signal } : {}),
-      progress: (l) => ctx.err(l),
-    });
-    return { data: result, human: () => formatUp(result), exitCode: result.status === 'exited' && result.exit_code !== 0 ? 1 : 0 };
-  } finally {
-    force.dispose();
-  }
+  const result = await withNodeRunDeps(ctx, cmd.detach, (deps) => up(cmd, deps));
+  return { data: result, human: () => formatUp(result), exitCode: result.status === 'exited' && result.exit_code !== 0 ? 1 : 0 };
 }
 
 export function run(input: CommandInput): Promise<CommandResult> {
