@@ -6,8 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
-import type { Agent as HttpAgent } from 'node:http';
-import type { Jsz, Healthz, Routez, Varz } from './monitoring.js';
+import type { Jsz, Healthz, Varz } from './monitoring.js';
 import { isProcessAlive } from './process-check.js';
 
 export interface ConfigCheck {
@@ -137,58 +136,16 @@ export interface ReadinessProbe {
 }
 
 /**
- * node:http and the monitoring helpers are loaded on the first probe, not with this module: `up`
- * needs them only once nats-server is started, so loading them overlaps the server's own start-up
- * instead of delaying it.
+ * The monitoring client (and node:http with it) is loaded on the first probe, not with this module:
+ * `up` needs it only once nats-server is started, so loading it overlaps the server's own start-up
+ * instead of delaying it. Node's global agent keeps the connection alive between polls.
  */
-let probeDeps: Promise<{ get: typeof import('node:http').get; agent: HttpAgent; distinctRoutes: typeof import('./monitoring.js').distinctRoutes }> | undefined;
-function loadProbeDeps() {
-  return (probeDeps ??= Promise.all([import('node:http'), import('./monitoring.js')]).then(([http, mon]) => ({
-    get: http.get,
-    agent: new http.Agent({ keepAlive: true, maxSockets: 4 }),
-    distinctRoutes: mon.distinctRoutes,
-  })));
-}
-
-/**
- * GET a monitoring path as JSON with node:http (a keep-alive agent; much cheaper to load than
- * fetch, which matters for a CLI that polls right after its start). 503 carries a JSON body too.
- */
-async function monitorJson<T>(host: string, port: number, path: string, timeoutMs: number): Promise<T> {
-  const { get: httpGet, agent: keepAlive } = await loadProbeDeps();
-  return new Promise((resolve, reject) => {
-    const req = httpGet({ host, port, path, agent: keepAlive, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        if (res.statusCode !== 200 && res.statusCode !== 503) return reject(new Error(`GET ${path} → HTTP ${res.statusCode}`));
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch (e) {
-          reject(e as Error);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on('error', reject);
-  });
-}
-
-/** The monitoring calls the readiness probe needs (node:http based). */
-function monitorFor(port: number, host: string, timeoutMs: number) {
-  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
-  return {
-    varz: () => monitorJson<Varz>(h, port, '/varz', timeoutMs),
-    jsz: () => monitorJson<Jsz>(h, port, '/jsz', timeoutMs),
-    healthz: () => monitorJson<Healthz>(h, port, '/healthz', timeoutMs),
-    routez: () => monitorJson<Routez>(h, port, '/routez', timeoutMs),
-  };
-}
+let monitoring: Promise<typeof import('./monitoring.js')> | undefined;
+const loadMonitoring = () => (monitoring ??= import('./monitoring.js'));
 
 export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Promise<ReadinessProbe> {
-  const mon = monitorFor(httpPort, host, 1500);
+  const { MonitoringClient, distinctRoutes } = await loadMonitoring();
+  const mon = MonitoringClient.forPort(httpPort, host, 1500);
   const p: ReadinessProbe = {
     listening: false,
     serverName: null,
@@ -220,7 +177,7 @@ export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Prom
   const health: Healthz = worthAsking
     ? await mon.healthz().catch((e: unknown): Healthz => ({ status: 'error', error: (e as Error).message }))
     : { status: 'unavailable', error: jsz === null ? 'JetStream not answering' : 'JetStream has not established contact with a meta leader' };
-  p.routes = routez ? (await loadProbeDeps()).distinctRoutes(routez).length : (varz.routes ?? 0);
+  p.routes = routez ? distinctRoutes(routez).length : (varz.routes ?? 0);
   p.jetstream = jsz !== null && jsz.disabled !== true && jsz.config !== undefined;
   p.metaLeader = jsz?.meta_cluster?.leader || null;
   p.clusterSize = jsz?.meta_cluster?.cluster_size ?? null;
