@@ -5,7 +5,6 @@
  * --no-controller: three open nodes, as the first demo.
  * (All demo tests live in this one file: demos prefer ports 4222-4224, so they must not overlap.)
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { monitorGet, tempDir, waitFor, type JszMeta } from '../support/nats-harness.js';
-import { CLI, runCli } from '../support/cli-run.js';
+import { runCli, spawnCli } from '../support/cli-run.js';
 import { NodeTracker, cliEnv } from './cli-nodes.js';
 import { validate } from '../../src/infra/json-schema.js';
 import { isProcessAlive } from '../../src/infra/process-check.js';
@@ -84,27 +83,22 @@ async function doctorController(datafolder: string): Promise<{ status: string; m
 describe('demo (secured, with a controller)', () => {
   it('forms a secured cluster with a controller; app user works, anonymous is refused; Ctrl-C stops everything', async () => {
     const dir = join(root.path, 'fg');
-    const child = spawn(process.execPath, [CLI, 'demo', '--dir', dir], { cwd: root.path, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const { child, out, err, exited } = spawnCli(['demo', '--dir', dir], { cwd: root.path, env });
     try {
       await waitFor('demo ready', async () => {
-        if (child.exitCode !== null) throw Object.assign(new Error(`demo exited ${child.exitCode}: ${err}`), { fatal: true });
-        return out.includes('Ctrl-C stops the cluster and the controller');
+        if (child.exitCode !== null) throw Object.assign(new Error(`demo exited ${child.exitCode}: ${err()}`), { fatal: true });
+        return out().includes('Ctrl-C stops the cluster and the controller');
       }, 60_000, 100);
-      expect(out).toMatch(/secured cluster "demo": 3 nodes and a controller/);
+      expect(out()).toMatch(/secured cluster "demo": 3 nodes and a controller/);
       // What the user is told to run, with the real paths.
       const ctxDir = join(dir, 'identity', 'contexts');
-      expect(out).toContain(`nats --context ${join(ctxDir, 'nbs-demo-app.json')} pub hello world`);
-      expect(out).toContain(`nats --context ${join(ctxDir, 'nbs-demo-control.json')} sub 'nbs.>'`);
-      expect(out).toContain(`cp ${ctxDir}/*.json ~/.config/nats/context/`);
-      expect(out).toContain(`nats-bootstrap leave --confirm --datafolder ${join(dir, 'node3')}`);
-      expect(out).toContain(`nats-bootstrap doctor --controller --datafolder ${join(dir, 'node1')}`);
+      expect(out()).toContain(`nats --context ${join(ctxDir, 'nbs-demo-app.json')} pub hello world`);
+      expect(out()).toContain(`nats --context ${join(ctxDir, 'nbs-demo-control.json')} sub 'nbs.>'`);
+      expect(out()).toContain(`cp ${ctxDir}/*.json ~/.config/nats/context/`);
+      expect(out()).toContain(`nats-bootstrap leave --confirm --datafolder ${join(dir, 'node3')}`);
+      expect(out()).toContain(`nats-bootstrap doctor --controller --datafolder ${join(dir, 'node1')}`);
       // The controller logs to its file, not to the terminal.
-      expect(out + err).not.toContain('"level":');
+      expect(out() + err()).not.toContain('"level":');
       expect(await readFile(join(dir, 'controller.log'), 'utf8')).toContain('"msg":"controller started"');
 
       const pids = await Promise.all([1, 2, 3].map((n) => nodePid(join(dir, `node${n}`))));
@@ -137,9 +131,9 @@ describe('demo (secured, with a controller)', () => {
       expect(String(anon?.message ?? anon)).toMatch(/authorization/i);
 
       child.kill('SIGINT');
-      expect(await exited, err).toBe(0);
-      expect(out).toMatch(/demo stopped \(data kept in /);
-      expect(err).toContain('demo: stopping the controller');
+      expect(await exited, err()).toBe(0);
+      expect(out()).toMatch(/demo stopped \(data kept in /);
+      expect(err()).toContain('demo: stopping the controller');
       // No nats-server and no controller left: every node pid and the demo process (which ran
       // the controller) are gone.
       for (const pid of pids) expect(await isProcessAlive(pid), `nats-server ${pid}`).toBe(false);
@@ -202,19 +196,14 @@ describe('demo (secured, with a controller)', () => {
 describe('demo --no-controller (open nodes, as before)', () => {
   it('runs three open nodes in the foreground and stops them all on Ctrl-C', async () => {
     const dir = join(root.path, 'open-fg');
-    const child = spawn(process.execPath, [CLI, 'demo', '--no-controller', '--dir', dir], { cwd: root.path, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const { child, out, err, exited } = spawnCli(['demo', '--no-controller', '--dir', dir], { cwd: root.path, env });
     try {
-      await waitFor('demo ready', async () => out.includes('Ctrl-C stops the cluster'), 60_000, 100);
-      expect(out).toMatch(/meta leader node\d/);
-      expect(out).not.toContain('controller');
+      await waitFor('demo ready', async () => out().includes('Ctrl-C stops the cluster'), 60_000, 100);
+      expect(out()).toMatch(/meta leader node\d/);
+      expect(out()).not.toContain('controller');
       expect(existsSync(join(dir, 'identity'))).toBe(false);
-      expect(out).toMatch(/nats -s nats:\/\/127\.0\.0\.1:\d+,nats:\/\/127\.0\.0\.1:\d+,nats:\/\/127\.0\.0\.1:\d+ stream ls/);
-      const servers = /nats -s (\S+) stream ls/.exec(out)![1]!.split(',');
+      expect(out()).toMatch(/nats -s nats:\/\/127\.0\.0\.1:\d+,nats:\/\/127\.0\.0\.1:\d+,nats:\/\/127\.0\.0\.1:\d+ stream ls/);
+      const servers = /nats -s (\S+) stream ls/.exec(out())![1]!.split(',');
       const pids = await Promise.all([1, 2, 3].map((n) => nodePid(join(dir, `node${n}`))));
       const nc = await connect({ servers });
       try {
@@ -224,8 +213,8 @@ describe('demo --no-controller (open nodes, as before)', () => {
         await nc.close();
       }
       child.kill('SIGINT');
-      expect(await exited, err).toBe(0);
-      expect(out).toMatch(/demo stopped \(data kept in /);
+      expect(await exited, err()).toBe(0);
+      expect(out()).toMatch(/demo stopped \(data kept in /);
       for (const pid of pids) expect(await isProcessAlive(pid)).toBe(false);
       for (const n of [1, 2, 3]) expect(existsSync(join(dir, `node${n}`, 'nats-server.pid'))).toBe(false);
     } finally {

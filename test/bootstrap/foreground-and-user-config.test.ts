@@ -2,14 +2,13 @@
  * up in the foreground (Ctrl-C = lame duck, exit with the server's code), a standalone node, and
  * a user-managed config (--nats-config) started and stopped through the data folder.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorGet, tempDir, waitFor } from '../support/nats-harness.js';
 import { freePorts } from '../support/ports.js';
 import { NodeTracker, cliEnv } from './cli-nodes.js';
-import { CLI, runCli } from '../support/cli-run.js';
+import { runCli, spawnCli } from '../support/cli-run.js';
 
 const tracker = new NodeTracker();
 let root: { path: string; remove: () => Promise<void> };
@@ -29,25 +28,20 @@ describe('up in the foreground', () => {
   it('runs a standalone JetStream node attached; Ctrl-C stops it with lame duck; exit 0', async () => {
     const [c, k, h] = await freePorts(3);
     const df = tracker.add(join(root.path, 'fg'));
-    const child = spawn(process.execPath, [CLI, 'up', '--datafolder', df, '--client-port', String(c), '--cluster-port', String(k), '--http-port', String(h), '--server-name', 'solo'], {
-      cwd: root.path,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const up = spawnCli(['up', '--datafolder', df, '--client-port', String(c), '--cluster-port', String(k), '--http-port', String(h), '--server-name', 'solo'], { cwd: root.path, env });
+    const { child, exited } = up;
+    /** stdout and stderr together (progress and the server log go to stderr). */
+    const out = (): string => up.out() + up.err();
     try {
-      await waitFor('ready line', async () => out.includes('ready: solo'), 30_000, 100);
+      await waitFor('ready line', async () => out().includes('ready: solo'), 30_000, 100);
       const varz = await monitorGet<{ server_name: string }>(h!, '/varz');
       expect(varz.server_name).toBe('solo');
       expect(existsSync(join(df, 'nats-server.pid'))).toBe(true);
       child.kill('SIGINT');
-      expect(await exited, out).toBe(0);
-      expect(out).toContain('stopping solo (lame duck');
-      expect(out).toContain('Entering lame duck mode');
-      expect(out).toMatch(/solo stopped \(nats-server exit code 0\)/);
+      expect(await exited, out()).toBe(0);
+      expect(out()).toContain('stopping solo (lame duck');
+      expect(out()).toContain('Entering lame duck mode');
+      expect(out()).toMatch(/solo stopped \(nats-server exit code 0\)/);
       expect(existsSync(join(df, 'nats-server.pid'))).toBe(false);
     } finally {
       child.kill('SIGKILL');
