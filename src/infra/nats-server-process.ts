@@ -7,7 +7,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import type { Jsz, Healthz, Varz } from './monitoring.js';
-import { isProcessAlive } from './process-check.js';
+import { isProcessAlive, waitForExit } from './process-check.js';
 
 export interface ConfigCheck {
   ok: boolean;
@@ -332,11 +332,7 @@ export async function killServer(pid: number, bin: string | undefined, graceMs =
   } catch {
     /* already gone */
   }
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!(await isProcessAlive(pid))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (await waitForExit(pid, graceMs)) return;
   try {
     if (process.platform === 'win32') await signalServer(pid, 'stop', bin);
     else process.kill(pid, 'SIGKILL');
