@@ -66,10 +66,10 @@ async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** A regular file (not a symlink) of the expected size and SHA-256; returns the problems. */
 /**
- * A regular file of the size and SHA-256 the manifest names. `read`: the file is read whole and
- * its bytes returned, so what is parsed afterwards is exactly what was checked (backup.json).
+ * A regular file (not a symlink) of the size and SHA-256 the manifest names; returns the problems.
+ * `read`: the file is read whole and its bytes returned, so what is parsed afterwards is exactly
+ * what was checked (backup.json).
  */
 async function checkFile(path: string, label: string, expected: { sha256: string; size: number }, read = false): Promise<{ problems: string[]; bytes?: Buffer }> {
   let st;

@@ -4,13 +4,11 @@
  * `--version`, `--help` and light commands do not pay for NATS clients, ajv or pino (DESIGN §8.1).
  * This is the only place that sets process.exitCode.
  */
-import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
+import { packageVersion } from '../infra/package-version.js';
 import type { CliContext, CommandInput, CommandModule, GlobalOptions } from './context.js';
 
 type Loader = () => Promise<CommandModule>;
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const cli = cac('nats-bootstrap');
 let pending: Promise<void> | undefined;
@@ -141,7 +139,7 @@ cli
   .action(action(() => import('./commands/demo.js')));
 
 cli.help();
-cli.version(pkg.version);
+cli.version(packageVersion());
 
 async function execute(load: Loader, args: string[], options: Record<string, unknown>): Promise<void> {
   const global: GlobalOptions = {

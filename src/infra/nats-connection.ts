@@ -32,7 +32,7 @@ export async function openConnection(spec: ConnectionSpec) {
     });
     authenticator = nats.credsAuthenticator(new Uint8Array(creds));
   } else if (spec.nkeySeed || spec.nkeyFile) {
-    const seed = spec.nkeySeed ?? (await readFile(spec.nkeyFile as string, 'utf8')).trim();
+    const seed = spec.nkeySeed ?? (await readFile(spec.nkeyFile as string, 'utf8'));
     authenticator = nats.nkeyAuthenticator(new TextEncoder().encode(seed.trim()));
   }
   try {

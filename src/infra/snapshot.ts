@@ -143,7 +143,6 @@ export interface SnapshotResult {
   meta: BackupMeta;
   /** Bytes written to the data file (= the server's snapshot bytes). */
   bytes: number;
-  chunks: number;
   sha256: string;
 }
 
@@ -155,7 +154,6 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
   const fd = openSync(dataFile, 'wx', 0o600);
   const hash = createHash('sha256');
   let bytes = 0;
-  let chunks = 0;
   let finished = false;
   let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
   const ended = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -209,7 +207,6 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
     while (off < msg.data.length) off += writeSync(fd, msg.data, off, msg.data.length - off);
     hash.update(msg.data);
     bytes += msg.data.length;
-    chunks++;
     if (msg.reply) msg.respond();
     armIdle();
     opts.onBytes?.(bytes);
@@ -267,7 +264,7 @@ export async function snapshotToFile(nc: NatsConnection, stream: string, dataFil
     closeSync(fd);
   }
   if (!meta) throw new NbsError('ERR-BKP-0002', `snapshot of stream "${stream}" failed: no snapshot reply`);
-  return { meta, bytes, chunks, sha256: hash.digest('hex') };
+  return { meta, bytes, sha256: hash.digest('hex') };
 }
 
 export interface RestoreOptions {
