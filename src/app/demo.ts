@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { NbsError } from '../domain/errors.js';
 import { CONTROLLER_FILES, type NatsCliContext } from '../domain/identity.js';
 import type { NodeState } from '../domain/node-state.js';
-import { writeFileAtomic } from '../infra/data-folder.js';
+import { DataFolder, writeFileAtomic } from '../infra/data-folder.js';
 import { probeReadiness } from '../infra/nats-server-process.js';
 import { isPortFree, pickFreePort } from '../infra/port-probe.js';
 import { stopNode } from './down.js';
@@ -111,12 +111,9 @@ async function choosePorts(): Promise<PortSet[]> {
   return [0, 1, 2].map((i) => ({ client: list[3 * i]!, cluster: list[3 * i + 1]!, http: list[3 * i + 2]! }));
 }
 
-async function readState(folder: string): Promise<NodeState | null> {
-  try {
-    return JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as NodeState;
-  } catch {
-    return null;
-  }
+/** state.json of a demo node folder; null when missing or unreadable (the folder is then started afresh). */
+function readState(folder: string): Promise<NodeState | null> {
+  return new DataFolder(folder, folder).readState().catch(() => null);
 }
 
 async function exists(path: string): Promise<boolean> {
