@@ -1,24 +1,23 @@
 /**
- * Vitest global setup: a backstop against leaked processes. Tests start detached nats-server and
- * controller processes (they outlive the test worker by design). Each test tears its own down;
- * if one fails half-way in setup, this teardown kills every nats-server or nats-bootstrap
- * process that lives in a test temp folder and did not exist when the run began — and names it,
- * so the leak is visible and gets fixed.
+ * Vitest global setup: every test run gets its own temp folder (TMPDIR, inherited by the test
+ * workers, so every `tempDir()` of this run lives below it). Tests start detached nats-server and
+ * controller processes (they outlive the test worker by design) and tear their own down; if one
+ * fails half-way, the teardown here kills every process whose command line names this run's
+ * folder — and says so, so the leak is visible and gets fixed. Runs in parallel (two developers,
+ * two terminals) never touch each other's processes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const TEST_PREFIX = `${tmpdir()}/nbs-`;
-
-function testProcesses(): Map<number, string> {
+function processesNaming(dir: string): Map<number, string> {
   const found = new Map<number, string>();
   if (process.platform !== 'linux') return found;
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      const ours = cmd.includes('nats-server') || cmd.includes('dist/cli/main.js');
-      if (ours && cmd.includes(TEST_PREFIX)) found.set(Number(entry), cmd.trim());
+      if (cmd.includes(dir)) found.set(Number(entry), cmd.trim());
     } catch {
       /* gone */
     }
@@ -27,10 +26,10 @@ function testProcesses(): Map<number, string> {
 }
 
 export default function setup(): () => void {
-  const before = new Set(testProcesses().keys());
+  const runDir = mkdtempSync(join(tmpdir(), 'nbs-run-'));
+  process.env['TMPDIR'] = runDir;
   return () => {
-    const leaked = [...testProcesses()].filter(([pid]) => !before.has(pid));
-    for (const [pid, cmd] of leaked) {
+    for (const [pid, cmd] of processesNaming(`${runDir}/`)) {
       console.warn(`process guard: killing leaked test process ${pid}: ${cmd.slice(0, 160)}`);
       try {
         process.kill(pid, 'SIGKILL');
@@ -38,5 +37,6 @@ export default function setup(): () => void {
         /* gone */
       }
     }
+    rmSync(runDir, { recursive: true, force: true });
   };
 }
