@@ -11,12 +11,10 @@
  */
 import type { NodeBundle, Permissions, SubjectRule } from './identity.js';
 import { NbsError } from './errors.js';
+import type { SecuritySection } from './server-config.js';
 
-/** Same shape as `SecuritySection` of server-config.ts (appended verbatim to the config). */
-export interface SecuredConfigSection {
-  block: string;
-  clusterBlock?: string;
-}
+/** The `SecuritySection` of server-config.ts (appended verbatim to the config). */
+export type SecuredConfigSection = SecuritySection;
 
 /** Subjects and keys only contain characters that need no escaping; quote defensively anyway. */
 function q(value: string): string {
