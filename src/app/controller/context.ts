@@ -1,5 +1,5 @@
 /** What every controller request handler gets: connections, the audit store, events, hooks. */
-import type { AuditRecord, ControllerReply, ControllerRequest } from '../../domain/control-plane.js';
+import { errorReply, isFinal, sameIntent, type AuditRecord, type ControllerReply, type ControllerRequest } from '../../domain/control-plane.js';
 import type { AuditStore } from '../../infra/audit-store.js';
 import type { NatsConnection } from '../../infra/nats-connection.js';
 
@@ -56,4 +56,16 @@ export function replayReply(req: ControllerRequest, ctx: ControllerContext, rec:
     result: { phase: rec.phase, original_status: rec.status, ...(rec.result ?? {}), ...(rec.plan ? { plan: rec.plan } : {}) },
     ...(rec.error ? { error: rec.error } : {}),
   };
+}
+
+/**
+ * A request whose request_id is already in the audit bucket: `conflict` when it was used for
+ * another intent, the replay when its record is final, null when it is still in progress.
+ */
+export function answerFromAudit(req: ControllerRequest, ctx: ControllerContext, rec: AuditRecord): ControllerReply | null {
+  if (!sameIntent(rec, req)) {
+    const server = rec.params['server_name'];
+    return errorReply(replyBase(req, ctx), 'conflict', `request_id ${req.request_id} was already used for ${rec.action}${typeof server === 'string' ? ` ${server}` : ''}`);
+  }
+  return isFinal(rec.phase) ? replayReply(req, ctx, rec) : null;
 }

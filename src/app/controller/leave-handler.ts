@@ -12,11 +12,11 @@
  * request answers `already_done` with the stored result; a commit retried after a crash looks
  * at the real meta group first, so the removal happens once.
  */
-import { advanceRecord, isFinal, isLeaveInFlight, receivedRecord, sameIntent, type AuditPhase, type AuditRecord, type ControllerReply, type ControllerRequest, type LeaveParams, type ReplyError, type ReplyErrorCode } from '../../domain/control-plane.js';
+import { advanceRecord, isFinal, isLeaveInFlight, receivedRecord, type AuditPhase, type AuditRecord, type ControllerReply, type ControllerRequest, type LeaveParams, type ReplyError, type ReplyErrorCode } from '../../domain/control-plane.js';
 import { isUnforceable, planLeave, type LeavePlan } from '../../domain/quorum.js';
 import { AuditConflict, type StoredAudit } from '../../infra/audit-store.js';
 import { gatherClusterFacts, gatherClusterStreams, type ClusterFacts } from './cluster-facts.js';
-import { replayReply, replyBase, type ControllerContext } from './context.js';
+import { answerFromAudit, replayReply, replyBase, type ControllerContext } from './context.js';
 
 type LeaveRequest = Extract<ControllerRequest, { action: 'leave' }>;
 
@@ -45,13 +45,9 @@ async function leavesInFlight(ctx: ControllerContext, self: LeaveRequest): Promi
 export async function handleLeave(request: ControllerRequest, ctx: ControllerContext): Promise<ControllerReply> {
   const req = request as LeaveRequest;
   const p: LeaveParams = req.params;
-  let stored = await ctx.audit.get(req.request_id);
-  if (stored) {
-    if (!sameIntent(stored.record, req)) {
-      return { ...replyBase(req, ctx), ok: false, status: 'error', error: { code: 'conflict', message: `request_id ${req.request_id} was already used for ${stored.record.action} ${String(stored.record.params['server_name'] ?? '')}` } };
-    }
-    if (isFinal(stored.record.phase)) return replayReply(req, ctx, stored.record);
-  }
+  const stored = await ctx.audit.get(req.request_id);
+  const answered = stored && answerFromAudit(req, ctx, stored.record);
+  if (answered) return answered;
   return p.phase === 'prepare' ? prepare(req, ctx, stored) : commit(req, ctx, stored);
 }
 

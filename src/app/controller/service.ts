@@ -20,7 +20,6 @@ import {
   advanceRecord,
   errorReply,
   eventSubject,
-  isFinal,
   receivedRecord,
   requestWildcard,
   type ControllerAction,
@@ -33,7 +32,7 @@ import { readControllerDir } from '../../infra/bundle-file.js';
 import { validate } from '../../infra/json-schema.js';
 import { openConnection, type NatsConnection } from '../../infra/nats-connection.js';
 import { gatherClusterFacts } from './cluster-facts.js';
-import { replayReply, replyBase, type ControllerContext, type ControllerLogger, type ControllerTimings, type TestHookPoint } from './context.js';
+import { answerFromAudit, type ControllerContext, type ControllerLogger, type ControllerTimings, type TestHookPoint } from './context.js';
 import { AUDITED_ACTIONS, HANDLERS, SELF_AUDITED_ACTIONS } from './handlers.js';
 import { BACKUPS_FOLDER } from './backup-handler.js';
 
@@ -216,13 +215,8 @@ export async function serve(ctx: ControllerContext, msg: IncomingMsg, auditReads
 /** Generic audit around a handler: received → done/failed; a replay answers already_done. */
 async function withAudit(ctx: ControllerContext, req: ControllerRequest, handler: NonNullable<(typeof HANDLERS)[ControllerAction]>): Promise<ControllerReply> {
   const existing = await ctx.audit.get(req.request_id);
-  if (existing) {
-    const rec = existing.record;
-    if (rec.action !== req.action) {
-      return errorReply(replyBase(req, ctx), 'conflict', `request_id ${req.request_id} was already used for ${rec.action}`);
-    }
-    if (isFinal(rec.phase)) return replayReply(req, ctx, rec);
-  }
+  const answered = existing && answerFromAudit(req, ctx, existing.record);
+  if (answered) return answered;
   const stored = existing ?? (await ctx.audit.create(receivedRecord(req, ctx.controllerId, new Date().toISOString())));
   const reply = await handler(req, ctx);
   const phase = reply.ok ? 'done' : 'failed';
