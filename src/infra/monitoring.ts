@@ -101,8 +101,3 @@ export class MonitoringClient {
     return this.get<Routez>('/routez');
   }
 }
-
-/** Distinct peers in /routez (newer servers open a pool of routes per peer: DESIGN §9). */
-export function distinctRoutes(r: Routez): string[] {
-  return [...new Set((r.routes ?? []).map((x) => x.remote_name ?? x.remote_id))].sort();
-}

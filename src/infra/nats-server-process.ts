@@ -136,15 +136,21 @@ export interface ReadinessProbe {
 }
 
 /**
- * The monitoring client (and node:http with it) is loaded on the first probe, not with this module:
- * `up` needs it only once nats-server is started, so loading it overlaps the server's own start-up
- * instead of delaying it. Node's global agent keeps the connection alive between polls.
+ * The monitoring client (node:http with it) and the route count are loaded on the first probe, not
+ * with this module: `up` needs them only once nats-server is started, so loading them overlaps the
+ * server's own start-up instead of delaying it. Node's global agent keeps connections alive between polls.
  */
-let monitoring: Promise<typeof import('./monitoring.js')> | undefined;
-const loadMonitoring = () => (monitoring ??= import('./monitoring.js'));
+let probeDeps:
+  | Promise<{ MonitoringClient: typeof import('./monitoring.js').MonitoringClient; distinctRouteNames: typeof import('../domain/cluster-view.js').distinctRouteNames }>
+  | undefined;
+const loadProbeDeps = () =>
+  (probeDeps ??= Promise.all([import('./monitoring.js'), import('../domain/cluster-view.js')]).then(([m, v]) => ({
+    MonitoringClient: m.MonitoringClient,
+    distinctRouteNames: v.distinctRouteNames,
+  })));
 
 export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Promise<ReadinessProbe> {
-  const { MonitoringClient, distinctRoutes } = await loadMonitoring();
+  const { MonitoringClient, distinctRouteNames } = await loadProbeDeps();
   const mon = MonitoringClient.forPort(httpPort, host, 1500);
   const p: ReadinessProbe = {
     listening: false,
@@ -177,7 +183,7 @@ export async function probeReadiness(httpPort: number, host = '127.0.0.1'): Prom
   const health: Healthz = worthAsking
     ? await mon.healthz().catch((e: unknown): Healthz => ({ status: 'error', error: (e as Error).message }))
     : { status: 'unavailable', error: jsz === null ? 'JetStream not answering' : 'JetStream has not established contact with a meta leader' };
-  p.routes = routez ? distinctRoutes(routez).length : (varz.routes ?? 0);
+  p.routes = routez ? distinctRouteNames(routez).length : (varz.routes ?? 0);
   p.jetstream = jsz !== null && jsz.disabled !== true && jsz.config !== undefined;
   p.metaLeader = jsz?.meta_cluster?.leader || null;
   p.clusterSize = jsz?.meta_cluster?.cluster_size ?? null;
