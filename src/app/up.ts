@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { buildPlan, type BootstrapPlan, type UpRequest } from '../domain/bootstrap-plan.js';
+import { buildPlan, userConfigOf, type BootstrapPlan, type UpRequest } from '../domain/bootstrap-plan.js';
 import { DEFAULT_DATAFOLDER } from '../domain/config.js';
 import { NbsError } from '../domain/errors.js';
 import type { NodePorts, NodeState } from '../domain/node-state.js';
@@ -204,7 +204,7 @@ export async function up(cmd: UpCommand, deps: UpDeps): Promise<UpResult> {
   const security = await securityFromBundle(cmd.bundle ?? cfg.bundle ?? state?.bundle ?? null, deps, cmd.cluster ?? state?.cluster);
 
   const natsConfig = cmd.natsConfig !== undefined ? resolve(deps.cwd, cmd.natsConfig) : undefined;
-  const userConfigPath = natsConfig ?? (cmd.cluster === undefined && state?.mode === 'user-config' ? (state.nats_config ?? undefined) : undefined);
+  const userConfigPath = userConfigOf({ natsConfig, cluster: cmd.cluster }, state);
   const userConfigHttpPort =
     userConfigPath !== undefined && cmd.cluster === undefined ? httpPortFromConfigText(await readUserConfig(userConfigPath)) : null;
 

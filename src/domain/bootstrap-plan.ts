@@ -102,6 +102,14 @@ function portFrom(flag: string | undefined, flagName: string, configValue: numbe
   return def;
 }
 
+/**
+ * The user-managed config a start runs with: `--nats-config`, else (without `--cluster`) the one
+ * state.json recorded; undefined = a generated config. `up` reads that file before planning.
+ */
+export function userConfigOf(r: Pick<UpRequest, 'natsConfig' | 'cluster'>, state: NodeState | null): string | undefined {
+  return r.natsConfig ?? (r.cluster === undefined && state?.mode === 'user-config' ? (state.nats_config ?? undefined) : undefined);
+}
+
 export function buildPlan(inp: PlanInputs): BootstrapPlan {
   const { request: r, config: cfg, state, paths } = inp;
   const notes: string[] = [];
@@ -120,7 +128,7 @@ export function buildPlan(inp: PlanInputs): BootstrapPlan {
   }
 
   // 2. Mode and cluster name.
-  const userConfig = r.natsConfig ?? (r.cluster === undefined && state?.mode === 'user-config' ? (state.nats_config ?? undefined) : undefined);
+  const userConfig = userConfigOf(r, state);
   const mode: BootstrapPlan['mode'] = userConfig !== undefined ? 'user-config' : 'bootstrap';
   if (mode === 'user-config') {
     const generatedOnly: Array<[unknown, string]> = [
