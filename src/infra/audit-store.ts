@@ -81,12 +81,8 @@ export class AuditStore {
       for await (const k of await this.kv.keys()) found.push(k);
       return found;
     });
-    const out: AuditRecord[] = [];
-    for (const k of names) {
-      const s = await this.get(k);
-      if (s) out.push(s.record);
-    }
-    return out;
+    const stored = await Promise.all(names.map((k) => this.get(k)));
+    return stored.filter((s): s is StoredAudit => s !== null).map((s) => s.record);
   }
 }
 

@@ -60,9 +60,8 @@ async function prepare(req: LeaveRequest, ctx: ControllerContext, existing: Stor
   let stored = existing;
   if (!stored) stored = await ctx.audit.create(receivedRecord(req, ctx.controllerId, now()));
   const facts = await gatherClusterFacts(ctx.sys, ctx.timings.pingStallMs);
-  const streams = await gatherClusterStreams(ctx, facts);
+  const [streams, inFlight] = await Promise.all([gatherClusterStreams(ctx, facts), leavesInFlight(ctx, req)]);
   const plan: LeavePlan = planLeave(p.server_name, facts.meta, streams);
-  const inFlight = await leavesInFlight(ctx, req);
   if (inFlight.length > 0) {
     plan.reasons.push(`membership change in flight: leave of ${inFlight.map((r) => `${String(r.params['server_name'])} (${r.request_id}, ${r.phase})`).join(', ')}`);
     plan.ok = false;
