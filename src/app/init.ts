@@ -9,11 +9,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { NbsError } from '../domain/errors.js';
 import {
   CONTROLLER_FILES,
+  CONTROLLER_ROLES,
   USER_ROLES,
   buildNodeBundle,
   clientUrlsOfSeeds,
   validateClusterName,
   type ControllerManifest,
+  type ControllerRole,
   type NatsCliContext,
   type UserRole,
 } from '../domain/identity.js';
@@ -108,12 +110,7 @@ export async function initIdentity(opts: InitOptions): Promise<InitResult> {
     schema_version: 1,
     cluster,
     created_at: createdAt,
-    seeds: {
-      controller: CONTROLLER_FILES.seed('controller'),
-      system: CONTROLLER_FILES.seed('system'),
-      'app-admin': CONTROLLER_FILES.seed('app-admin'),
-      'app-user': CONTROLLER_FILES.seed('app-user'),
-    },
+    seeds: Object.fromEntries(CONTROLLER_ROLES.map((role) => [role, CONTROLLER_FILES.seed(role)])) as Record<ControllerRole, string>,
   };
   const url = (opts.clientUrls && opts.clientUrls.length > 0 ? opts.clientUrls : clientUrlsOfSeeds(seeds)).join(',');
   const contexts: Array<{ name: string; user: ContextRole; ctx: NatsCliContext }> = CONTEXT_ROLES.map((role) => ({
@@ -127,8 +124,7 @@ export async function initIdentity(opts: InitOptions): Promise<InitResult> {
   try {
     await mkdir(join(tmp, CONTROLLER_FILES.controllerDir), { recursive: true, mode: 0o700 });
     await mkdir(join(tmp, CONTROLLER_FILES.contextsDir), { recursive: true, mode: 0o700 });
-    for (const role of USER_ROLES) {
-      if (role === 'node') continue;
+    for (const role of CONTROLLER_ROLES) {
       await writeFileAtomic(join(tmp, CONTROLLER_FILES.seed(role)), `${secretSeeds[role]}\n`, 0o600);
     }
     await writeFileAtomic(join(tmp, CONTROLLER_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);

@@ -24,6 +24,9 @@ export type AccountName = (typeof ACCOUNTS)[AccountRole];
 
 export const USER_ROLES = ['controller', 'system', 'app-admin', 'app-user', 'node'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
+/** The users whose seeds stay on the controller host: everyone but the node. */
+export type ControllerRole = Exclude<UserRole, 'node'>;
+export const CONTROLLER_ROLES: readonly ControllerRole[] = USER_ROLES.filter((r): r is ControllerRole => r !== 'node');
 
 export const USER_ACCOUNT: Record<UserRole, AccountRole> = {
   controller: 'control',
@@ -104,7 +107,7 @@ export function userPermissions(role: UserRole, cluster: string): Permissions | 
   }
 }
 
-export function accountsOf(): BundleAccount[] {
+function accountsOf(): BundleAccount[] {
   return [
     { name: ACCOUNTS.system, role: 'system', jetstream: false },
     { name: ACCOUNTS.control, role: 'control', jetstream: true },
@@ -151,7 +154,7 @@ export const CONTROLLER_FILES = {
   controllerDir: 'controller',
   manifest: 'controller/controller.json',
   contextsDir: 'contexts',
-  seed: (role: Exclude<UserRole, 'node'>) => `controller/${role}.nk`,
+  seed: (role: ControllerRole) => `controller/${role}.nk`,
 } as const;
 
 /** `controller/controller.json`: where the controller finds its seeds. */
@@ -160,7 +163,7 @@ export interface ControllerManifest {
   cluster: string;
   created_at: string;
   /** Seed file per role, relative to the init folder. */
-  seeds: Record<Exclude<UserRole, 'node'>, string>;
+  seeds: Record<ControllerRole, string>;
 }
 
 /** A `nats` CLI context (~/.config/nats/context/NAME.json). */

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NbsError } from '../domain/errors.js';
-import { CONTROLLER_FILES, USER_ROLES, bundleUser, type ControllerManifest, type NodeBundle, type UserRole } from '../domain/identity.js';
+import { CONTROLLER_FILES, CONTROLLER_ROLES, USER_ROLES, bundleUser, type ControllerManifest, type ControllerRole, type NodeBundle } from '../domain/identity.js';
 import { validate } from './json-schema.js';
 
 async function readJson(path: string, what: string): Promise<unknown> {
@@ -23,7 +23,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
 }
 
 /** Derive the public key of a user seed; throws ERR-CTL-0002 when the seed is not a user seed. */
-export async function publicKeyOfSeed(seed: string, what: string): Promise<string> {
+async function publicKeyOfSeed(seed: string, what: string): Promise<string> {
   const { fromSeed } = await import('@nats-io/nkeys');
   try {
     const kp = fromSeed(new TextEncoder().encode(seed.trim()));
@@ -57,7 +57,7 @@ export interface ControllerIdentity {
   bundle: NodeBundle;
   manifest: ControllerManifest;
   /** Seeds of the controller-side users (never printed). */
-  seeds: Record<Exclude<UserRole, 'node'>, string>;
+  seeds: Record<ControllerRole, string>;
 }
 
 /** Read the init folder on the controller host: bundle, manifest and the four seeds. */
@@ -73,9 +73,8 @@ export async function readControllerDir(dirInput: string, cwd: string): Promise<
   if (manifest?.schema_version !== 1 || manifest.cluster !== bundle.cluster || typeof manifest.seeds !== 'object') {
     throw new NbsError('ERR-CTL-0002', `controller manifest ${join(dir, CONTROLLER_FILES.manifest)} does not belong to cluster "${bundle.cluster}"`);
   }
-  const seeds = {} as Record<Exclude<UserRole, 'node'>, string>;
-  for (const role of USER_ROLES) {
-    if (role === 'node') continue;
+  const seeds = {} as Record<ControllerRole, string>;
+  for (const role of CONTROLLER_ROLES) {
     const rel = manifest.seeds[role];
     if (typeof rel !== 'string') throw new NbsError('ERR-CTL-0002', `controller manifest names no seed file for "${role}"`);
     const file = resolve(dir, rel);
