@@ -10,7 +10,7 @@ import { writeFileAtomic } from './data-folder.js';
 import { isProcessAlive, waitForExit } from './process-check.js';
 
 /** The CLI entry point of this installation (dist/cli/main.js next to this module's folder). */
-export function cliEntryPoint(): string {
+function cliEntryPoint(): string {
   return fileURLToPath(new URL('../cli/main.js', import.meta.url));
 }
 

@@ -16,7 +16,7 @@ import { replyBase, type ControllerContext } from './context.js';
 export const BACKUPS_FOLDER = 'backups';
 
 /** `20261204T153000Z-<request_id>`: sortable, unique per request. */
-export function backupFolderName(at: Date, requestId: string): string {
+function backupFolderName(at: Date, requestId: string): string {
   return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${requestId}`;
 }
 

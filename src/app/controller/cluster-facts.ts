@@ -39,7 +39,7 @@ export interface ClusterFacts {
 }
 
 /** Scatter-gather over the system account: every server that is up answers once. */
-export async function pingServers(sys: NatsConnection, waitMs = 400): Promise<JszReply[]> {
+async function pingServers(sys: NatsConnection, waitMs = 400): Promise<JszReply[]> {
   const out: JszReply[] = [];
   const it = await sys.requestMany('$SYS.REQ.SERVER.PING.JSZ', '{}', { strategy: 'stall', stall: waitMs, maxWait: waitMs * 5 });
   for await (const m of it) {
@@ -84,7 +84,7 @@ export async function gatherClusterFacts(sys: NatsConnection, waitMs?: number): 
 }
 
 /** Streams of one account (KV buckets are streams KV_<bucket>) with their RAFT members. */
-export async function gatherStreams(nc: NatsConnection, account: string, up: Set<string>): Promise<StreamFacts[]> {
+async function gatherStreams(nc: NatsConnection, account: string, up: Set<string>): Promise<StreamFacts[]> {
   const { jetstreamManager } = await import('@nats-io/jetstream');
   const jsm = await jetstreamManager(nc, { timeout: 5000 });
   const out: StreamFacts[] = [];
