@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { NbsError } from '../domain/errors.js';
-import type { ControllerReply, ControllerRequest } from '../domain/control-plane.js';
+import type { ControllerReply, ControllerRequest, ReplyErrorCode } from '../domain/control-plane.js';
 import type { LeavePlan } from '../domain/quorum.js';
 import { ownClientUrl, seedClientUrls, type NodeState } from '../domain/node-state.js';
 import { DataFolder, writeFileAtomic } from '../infra/data-folder.js';
@@ -67,6 +67,14 @@ interface LeaveRequestFile {
   /** Client URLs of the cluster seen while the node ran (to reach the controller after it stopped). */
   servers: string[];
 }
+
+/** The refusal codes of a leave prepare, in words. */
+const REFUSAL_REASON: Partial<Record<ReplyErrorCode, string>> = {
+  quorum: 'quorum would be lost',
+  in_flight: 'another membership change is in flight',
+  not_a_peer: 'not a member of the meta group',
+  no_meta_leader: 'the meta group has no leader',
+};
 
 async function readLeaveRequest(df: DataFolder): Promise<LeaveRequestFile | null> {
   try {
@@ -182,7 +190,7 @@ export async function leaveCluster(opts: LeaveOptions): Promise<LeaveResult> {
     // A refusal is final for this request_id: the next attempt (e.g. with --force) starts afresh.
     await rm(df.path('leaveRequest'), { force: true });
     const reasons = prepared.error?.details ?? (plan?.reasons ?? []);
-    const why = prepared.error?.code === 'quorum' ? 'quorum would be lost' : prepared.error?.code === 'in_flight' ? 'another membership change is in flight' : prepared.error?.code === 'not_a_peer' ? 'not a member of the meta group' : prepared.error?.code === 'no_meta_leader' ? 'the meta group has no leader' : (prepared.error?.message ?? 'unsafe');
+    const why = (prepared.error && REFUSAL_REASON[prepared.error.code]) ?? prepared.error?.message ?? 'unsafe';
     throw new NbsError('ERR-CTL-0004', `the controller refused the leave of ${state.server_name}: ${why}`, {
       details: reasons,
       data: { request_id: lr.request_id, code: prepared.error?.code ?? null, ...(plan ? { plan } : {}) },

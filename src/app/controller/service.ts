@@ -22,7 +22,6 @@ import {
   eventSubject,
   receivedRecord,
   requestWildcard,
-  type ControllerAction,
   type ControllerReply,
   type ControllerRequest,
 } from '../../domain/control-plane.js';
@@ -32,7 +31,7 @@ import { readControllerDir } from '../../infra/bundle-file.js';
 import { validate } from '../../infra/json-schema.js';
 import { openConnection, type NatsConnection } from '../../infra/nats-connection.js';
 import { gatherClusterFacts } from './cluster-facts.js';
-import { answerFromAudit, type ControllerContext, type ControllerLogger, type ControllerTimings, type TestHookPoint } from './context.js';
+import { answerFromAudit, type ControllerContext, type ControllerHandler, type ControllerLogger, type ControllerTimings, type TestHookPoint } from './context.js';
 import { AUDITED_ACTIONS, HANDLERS, SELF_AUDITED_ACTIONS } from './handlers.js';
 import { BACKUPS_FOLDER } from './backup-handler.js';
 
@@ -213,7 +212,7 @@ export async function serve(ctx: ControllerContext, msg: IncomingMsg, auditReads
 }
 
 /** Generic audit around a handler: received → done/failed; a replay answers already_done. */
-async function withAudit(ctx: ControllerContext, req: ControllerRequest, handler: NonNullable<(typeof HANDLERS)[ControllerAction]>): Promise<ControllerReply> {
+async function withAudit(ctx: ControllerContext, req: ControllerRequest, handler: ControllerHandler): Promise<ControllerReply> {
   const existing = await ctx.audit.get(req.request_id);
   const answered = existing && answerFromAudit(req, ctx, existing.record);
   if (answered) return answered;
