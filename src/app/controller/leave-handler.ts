@@ -143,11 +143,15 @@ async function commit(req: LeaveRequest, ctx: ControllerContext, stored0: Stored
     return finish(req, ctx, stored, { removed: true, peer: name, peer_id: peerId, meta_peers_after: complete.meta.peers.map((x) => x.name), note: 'the meta group no longer lists this server' });
   }
 
-  // 2. Wait until it is offline (the node stops its server before commit).
-  const offline = await waitUntil(ctx.timings.offlineWaitMs, async () => {
-    const f = await gatherClusterFacts(ctx.sys, ctx.timings.pingStallMs);
-    return f.servers.some((s) => s.name === name) ? null : f;
-  });
+  // 2. Wait until it is offline (the node stops its server before commit); the facts of step 1 may show it already.
+  const isOffline = (f: ClusterFacts) => !f.servers.some((s) => s.name === name);
+  const offline =
+    complete && isOffline(complete)
+      ? complete
+      : await waitUntil(ctx.timings.offlineWaitMs, async () => {
+          const f = await gatherClusterFacts(ctx.sys, ctx.timings.pingStallMs);
+          return isOffline(f) ? f : null;
+        });
   if (!offline && !force) {
     return reply(req, ctx, 'error', { phase: stored.record.phase }, { code: 'still_online', message: `${name} is still online; a running server is never peer-removed without --force (stop it first)` });
   }
